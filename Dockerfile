@@ -1,0 +1,10 @@
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /srv
+COPY pyproject.toml README.md manifest.json manage.py ./
+COPY app ./app
+COPY webhooks ./webhooks
+RUN pip install --no-cache-dir . && python manage.py collectstatic --noinput
+EXPOSE 8000
+# Web: gunicorn. Run the worker from the same image with `python manage.py worker`.
+CMD ["sh", "-c", "python manage.py migrate --noinput && gunicorn app.wsgi:application -b 0.0.0.0:8000 -w ${WEB_CONCURRENCY:-2} --access-logfile -"]

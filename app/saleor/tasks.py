@@ -1,0 +1,1 @@
+"""Outbox job handlers (Saleor writes)."""
