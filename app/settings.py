@@ -88,6 +88,10 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français")]
 USE_I18N = True
 
+# Extra origins allowed to frame the Dashboard page, on top of each installation's own
+# (the Dashboard may be served from another origin than the API, e.g. https://dashboard.example.com).
+DASHBOARD_ORIGINS = env_list("DASHBOARD_ORIGINS", "")
+
 # Outgoing calls to Saleor.
 SALEOR_HTTP_TIMEOUT = float(env("SALEOR_HTTP_TIMEOUT", "10"))
 SALEOR_HTTP_RETRIES = int(env("SALEOR_HTTP_RETRIES", "2"))

@@ -45,6 +45,31 @@ def job(kind: str) -> Callable[[Handler], Handler]:
     return register
 
 
+_PERIODIC: dict[str, float] = {}
+
+
+def periodic(kind: str, *, every_seconds: float) -> Callable[[Handler], Handler]:
+    """Register a handler that the worker (or the in-process runner) enqueues every `every_seconds`."""
+
+    def register(func: Handler) -> Handler:
+        job(kind)(func)
+        _PERIODIC[kind] = every_seconds
+        return func
+
+    return register
+
+
+def schedule_periodic(*, now: datetime | None = None) -> int:
+    """Enqueue each periodic job once per period; the dedupe key makes concurrent schedulers harmless."""
+    now = now or timezone.now()
+    scheduled = 0
+    for kind, every in _PERIODIC.items():
+        slot = int(now.timestamp() // every)
+        if enqueue(kind, {"slot": slot}, dedupe_key=f"periodic:{kind}:{slot}") is not None:
+            scheduled += 1
+    return scheduled
+
+
 def enqueue(
     kind: str, payload: dict[str, Any], *, dedupe_key: str | None = None, delay_seconds: float = 0
 ) -> Job | None:
@@ -168,6 +193,7 @@ def _loop() -> None:
         _wakeup.clear()
         try:
             close_old_connections()
+            schedule_periodic()
             drain()
         except Exception:  # noqa: BLE001 - the runner must survive a database hiccup
             log.exception("in-process job runner failed")

@@ -28,6 +28,7 @@ class Command(BaseCommand):
         self.stdout.write("worker started")
         while not stopping:
             close_old_connections()
+            jobs.schedule_periodic()
             ran = jobs.run_due_jobs()
             if once and not ran:
                 break
