@@ -80,7 +80,10 @@ TEMPLATES = [
 ]
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+# Whitenoise serves app static files straight from the apps (no collectstatic needed on a laptop);
+# an image may set STATIC_ROOT and run collectstatic for compressed, cache-busted files.
+STATIC_ROOT = env("STATIC_ROOT") or None
+WHITENOISE_USE_FINDERS = True
 
 USE_TZ = True
 TIME_ZONE = "UTC"
