@@ -1,9 +1,3 @@
-"""Root test configuration: set before Django reads its settings."""
-
-import os
-
-os.environ.setdefault("TASKS_MODE", "manual")
-os.environ.setdefault("APP_URL", "http://127.0.0.1:8000")
-os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+"""Root test configuration. Test settings live in tests/settings.py (DJANGO_SETTINGS_MODULE in pyproject)."""
 
 pytest_plugins = ["tests.saleor_standin.fixtures"]
