@@ -31,3 +31,24 @@ class Installation(models.Model):
     @property
     def jwks_url(self) -> str:
         return f"{self.saleor_origin}/.well-known/jwks.json"
+
+
+class WebhookDelivery(models.Model):
+    """One webhook handled: a redelivery of the same body for the same event has no second effect.
+
+    Written in the same transaction as the handler's effects, so either both exist or neither.
+    """
+
+    installation = models.ForeignKey(Installation, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=100)
+    body_sha256 = models.CharField(max_length=64)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["installation", "event", "body_sha256"], name="webhook_delivery_once")
+        ]
+        indexes = [models.Index(fields=["received_at"], name="webhook_delivery_received_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.body_sha256[:12]}"
