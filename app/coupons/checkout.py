@@ -406,7 +406,7 @@ def _concerns_app(installation: Installation, checkout: payloads.Checkout) -> bo
         return True
     if CheckoutState.objects.filter(installation=installation, checkout_id=checkout.id).exists():
         return True
-    return Coupon.objects.filter(installation=installation, is_automatic=True, status=Coupon.Status.ACTIVE).exists()
+    return bool(automatic_coupons(installation))  # cached per process for AUTOMATIC_TTL: no query
 
 
 def _saleor_can_carry(loaded: Loaded, code: str) -> bool:
