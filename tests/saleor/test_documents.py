@@ -35,6 +35,27 @@ def test_every_graphql_document_validates_against_saleor_schema(saleor_schema, p
     assert errors == [], [e.message for e in errors]
 
 
+@pytest.mark.parametrize("fragment", documents.fragment_paths())
+def test_every_shared_fragment_is_imported_and_inlined_once(fragment):
+    # given
+    importers = [p for p in documents.all_paths() if f'#import "{fragment}"' in documents.resolve(p).read_text()]
+    fragment_name = parse(documents.load(fragment)).definitions[0].name.value
+    # then: used somewhere, and every document importing it carries its definition exactly once
+    assert importers, f"{fragment} is imported by no document"
+    for path in importers:
+        names = [d.name.value for d in parse(documents.load(path)).definitions if d.kind == "fragment_definition"]
+        assert names.count(fragment_name) == 1, path
+
+
+def test_a_document_importing_a_missing_fragment_fails_to_load(settings, tmp_path):
+    # given
+    settings.BASE_DIR = tmp_path
+    (tmp_path / "q.graphql").write_text('#import "nowhere.graphql"\nquery Q { shop { name } }\n')
+    # when / then
+    with pytest.raises(FileNotFoundError):
+        documents._expand("q.graphql", seen=set())
+
+
 @pytest.mark.parametrize("definition", list(REGISTRY.values()), ids=list(REGISTRY))
 def test_every_subscription_validates_and_names_its_event(saleor_schema, definition):
     # given

@@ -1,11 +1,13 @@
-"""The app's own subscription documents (webhooks/*.graphql) run on the stand-in without errors, so the
-payloads other tests receive are complete."""
+"""The app's own subscription documents (webhooks/*.graphql, with their imported fragments, as the manifest
+serves them) run on the stand-in without errors, so the payloads other tests receive are complete."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+
+from app.saleor import documents
 
 ROOT = Path(__file__).resolve().parents[2]
 SUBSCRIPTIONS = sorted((ROOT / "webhooks").glob("*.graphql"))
@@ -16,7 +18,7 @@ def test_every_app_subscription_yields_a_complete_payload(saleor_standin, receiv
     # given
     standin = saleor_standin
     webhooks = [
-        {"name": path.stem, "targetUrl": f"{receiver.url}/{path.stem}", "query": path.read_text(),
+        {"name": path.stem, "targetUrl": f"{receiver.url}/{path.stem}", "query": documents.load(f"webhooks/{path.name}"),
          "asyncEvents": [path.stem.upper()]}
         for path in SUBSCRIPTIONS
     ]
