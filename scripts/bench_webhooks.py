@@ -190,6 +190,10 @@ def main() -> int:
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--log-level", default="INFO")
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--scenario", default="plain", choices=["plain", "automatic"],
+                        help="plain: checkouts without code (the common case: verify, parse, record, look up, "
+                             "nothing to write); automatic: the shop has an automatic 5%% coupon, so every "
+                             "checkout is evaluated by the engine and gets an APP- voucher queued in the outbox")
     parser.add_argument("--intake-only", action="store_true",
                         help="measure the intake alone (no-op handler) even if the coupons handler exists")
     args = parser.parse_args()
@@ -222,8 +226,18 @@ def main() -> int:
 
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         jwk = json.loads(RSAAlgorithm.to_jwk(key.public_key())) | {"kid": "bench", "use": "sig", "alg": "RS256"}
-        Installation.objects.create(saleor_api_url=API_URL, app_id=APP_ID, auth_token="bench-token",
-                                    jwks={"keys": [jwk]})
+        installation = Installation.objects.create(saleor_api_url=API_URL, app_id=APP_ID, auth_token="bench-token",
+                                                   jwks={"keys": [jwk]})
+        if args.scenario == "automatic":
+            from app.coupons.services import coupon_create
+
+            coupon_create(installation=installation, actor="bench", data={
+                "name": "Automatic 5%", "codes": [],
+                "rule": {"requires_code": False, "benefit": {"kind": "percentage", "percent": "5", "apply_to": "order"},
+                         "conditions": {}}})
+            from app.core.models import Job
+
+            Job.objects.all().delete()  # the coupon's own jobs (mirror) are not part of the measure
         from django.db import connections
 
         connections.close_all()
@@ -295,6 +309,7 @@ def main() -> int:
             "machine": f"{cpu_model()}, {os.cpu_count()} CPUs, Linux {platform.release()}",
             "python": platform.python_version(),
             "handler": "app.coupons.handlers.on_checkout_changed" if real_handler else "intake only (no-op handler)",
+            "scenario": args.scenario,
             "gunicorn": f"{args.workers} workers, {args.worker_class}"
                         + (f" x {args.worker_threads} threads" if args.worker_class == "gthread" else ""),
             "client": f"{args.processes} processes x {args.threads} threads, keep-alive",

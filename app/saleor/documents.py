@@ -70,5 +70,5 @@ def all_paths() -> list[str]:
 
 
 def fragment_paths() -> list[str]:
-    """Every shared fragment file (`graphql/fragments/*.graphql`); each is checked through the documents importing it."""
+    """Every shared fragment file (`graphql/fragments/*.graphql`), checked through the documents importing it."""
     return _walk(fragments=True)

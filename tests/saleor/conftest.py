@@ -3,7 +3,6 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,8 +13,9 @@ from app.saleor.models import Installation
 from app.saleor.payloads import CheckoutEvent
 from app.saleor.webhooks import REGISTRY, define
 from tests.saleor.support import JwksServer, SampleEvent, SigningKey, new_key
+from tests.saleor_standin.schema import SHARED_SALEOR_DIR
 
-SHARED = Path("/work/shared/saleor")
+SHARED = SHARED_SALEOR_DIR
 APP_ID = "QXBwOjQy"
 
 

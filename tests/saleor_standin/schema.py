@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import threading
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -12,9 +13,20 @@ from typing import Any
 
 from graphql import GraphQLSchema, build_schema
 
-SCHEMA_PATH = Path("/work/shared/saleor/schema.graphql")
-if not SCHEMA_PATH.exists():  # the repo's sibling checkout: <repo>/../shared/saleor
-    SCHEMA_PATH = Path(__file__).resolve().parents[3] / "shared" / "saleor" / "schema.graphql"
+
+def _shared_saleor_dir() -> Path:
+    """The steering repo's `shared/saleor`: $SHARED_DIR/saleor, else beside the checkout (`<repo>/../shared`, as
+    CI lays it), else the workplace's /work/shared."""
+    candidates = [Path(os.environ["SHARED_DIR"]) / "saleor"] if os.environ.get("SHARED_DIR") else []
+    candidates += [Path(__file__).resolve().parents[3] / "shared" / "saleor", Path("/work/shared/saleor")]
+    for candidate in candidates:
+        if (candidate / "schema.graphql").exists():
+            return candidate
+    raise RuntimeError(f"shared/saleor/schema.graphql not found in {[str(c) for c in candidates]}")
+
+
+SHARED_SALEOR_DIR = _shared_saleor_dir()
+SCHEMA_PATH = SHARED_SALEOR_DIR / "schema.graphql"
 
 SALEOR_VERSION = "3.23.28"
 SCHEMA_VERSION = "3.23"

@@ -18,8 +18,8 @@ def test_every_app_subscription_yields_a_complete_payload(saleor_standin, receiv
     # given
     standin = saleor_standin
     webhooks = [
-        {"name": path.stem, "targetUrl": f"{receiver.url}/{path.stem}", "query": documents.load(f"webhooks/{path.name}"),
-         "asyncEvents": [path.stem.upper()]}
+        {"name": path.stem, "targetUrl": f"{receiver.url}/{path.stem}",
+         "query": documents.load(f"webhooks/{path.name}"), "asyncEvents": [path.stem.upper()]}
         for path in SUBSCRIPTIONS
     ]
     standin.create_app(webhooks=webhooks, permissions=[
