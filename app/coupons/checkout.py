@@ -31,7 +31,7 @@ from app.coupons.models import (
     KnownOrder,
     Redemption,
 )
-from app.coupons.selectors import coupon_rule
+from app.coupons.selectors import coupon_rule, customer_list_keys_for
 from app.engine import (
     Cart,
     CodeState,
@@ -88,8 +88,10 @@ def orders_count(*, installation: Installation, customer_id: str, email: str, ex
 
 
 def customer_from_checkout(*, installation: Installation, checkout: payloads.Checkout,
-                           count_orders: bool = True) -> Customer:
-    """The engine's customer. `count_orders=False` skips the orders query (no rule needs it)."""
+                           count_orders: bool = True, with_groups: bool = True) -> Customer:
+    """The engine's customer, with `groups` = the keys of the customer lists they are in (by e-mail or user
+    id). `count_orders=False` / `with_groups=False` skip those queries (no rule needs them; `run_engine`
+    then fills them only when a rule does)."""
     user_id = checkout.user.id if checkout.user else None
     email = (checkout.user.email if checkout.user and checkout.user.email else checkout.email) or None
     if user_id and not email:
@@ -98,7 +100,17 @@ def customer_from_checkout(*, installation: Installation, checkout: payloads.Che
     email = email.lower() if email else None
     count = orders_count(installation=installation, customer_id=user_id or "", email=email or "",
                          exclude_checkout=checkout.id) if count_orders else 0
-    return Customer(id=user_id, email=email, logged_in=checkout.user is not None, orders_count=count)
+    groups = customer_list_keys_for(installation=installation, email=email, user_id=user_id) if with_groups \
+        else frozenset()
+    return Customer(id=user_id, email=email, logged_in=checkout.user is not None, groups=groups, orders_count=count)
+
+
+def rule_customer_groups(coupons: Any) -> set[str]:
+    """The list keys the rules of these coupons name (conditions.customer_groups)."""
+    keys: set[str] = set()
+    for coupon in coupons:
+        keys.update((coupon.rule.get("conditions") or {}).get("customer_groups") or ())
+    return keys
 
 
 # Automatic coupons are considered on every checkout: kept per process for a few seconds (a new or edited
@@ -199,14 +211,22 @@ def suggestion_candidates(*, installation: Installation, customer: Customer, lim
 
 def run_engine(
     *, installation: Installation, cart: Cart, customer: Customer, entered: list[str], now: datetime | None = None,
-    rows: dict[str, Code] | None = None, orders: Any = None,
+    rows: dict[str, Code] | None = None, orders: Any = None, groups: bool = False,
 ) -> tuple[Evaluation, Loaded]:
-    """Evaluate. `orders`, when given, is called to count the customer's orders if a rule needs it."""
+    """Evaluate. `orders`, when given, is called to count the customer's orders if a rule needs it;
+    `groups=True` looks up the customer's lists (one query, narrowed to the lists the rules name) if an active
+    coupon being evaluated names lists and the customer is logged in (the engine checks lists for logged-in
+    customers only)."""
     now = now or timezone.now()
     loaded = load_codes(installation=installation, entered=entered, customer=customer, rows=rows)
     if orders is not None and any((c.rule.get("conditions") or {}).get("first_order_only")
                                   for c in loaded.coupons.values()):
         customer = dataclasses.replace(customer, orders_count=orders())
+    if groups and customer.logged_in and (customer.id or customer.email):
+        keys = rule_customer_groups(c for c in loaded.coupons.values() if c.is_active)
+        if keys:
+            customer = dataclasses.replace(customer, groups=customer_list_keys_for(
+                installation=installation, email=customer.email, user_id=customer.id, keys=keys))
     rules = [coupon_rule(c) for c in loaded.coupons.values()]
     unknown = [code for code in entered if code not in loaded.codes]
     candidates = suggestion_candidates(installation=installation, customer=customer) if unknown else []
@@ -348,12 +368,13 @@ def checkout_process(
         state.entered_codes = [*state.entered_codes, entry]
     entered = _entered(state)
     cart = cart_from_checkout(checkout)
-    customer = customer_from_checkout(installation=installation, checkout=checkout, count_orders=False)
+    customer = customer_from_checkout(installation=installation, checkout=checkout, count_orders=False,
+                                      with_groups=False)
     user_id, email = customer.id or "", customer.email or ""
     evaluation, loaded = run_engine(
         installation=installation, cart=cart, customer=customer, entered=entered, now=now, rows=rows,
         orders=lambda: orders_count(installation=installation, customer_id=user_id, email=email,
-                                    exclude_checkout=checkout.id))
+                                    exclude_checkout=checkout.id), groups=True)
     verdicts = code_verdicts(evaluation, entered)
     typed = {e["code"]: e.get("typed", e["code"]) for e in state.entered_codes}
     sources = {e["code"]: e.get("source", "") for e in state.entered_codes}
@@ -449,7 +470,7 @@ def _write_back(
         return actions
     if kind == "merchant":
         code = desired["code"]
-        if saleor_typed != code:
+        if saleor_code != code:  # "summer10" typed in Saleor is the mirrored lower-case spelling: keep it
             writeback.checkout_code_apply(installation=installation, checkout_id=checkout.id, promo_code=code, key=key)
             actions.append("apply-merchant")
         return actions

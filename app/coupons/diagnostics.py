@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from app.coupons.checkout import cart_from_checkout, customer_from_checkout, load_codes, orders_count
 from app.coupons.models import AttemptLog, Code, Coupon, KnownCustomer, Redemption
-from app.coupons.selectors import coupon_rule
+from app.coupons.selectors import coupon_rule, customer_list_keys_for, customer_lists_by_key
 from app.coupons.writeback import DOCS, coupon_plan
 from app.engine import Cart, Customer, Reason, canonical_code, explain, suggest_code
 from app.saleor import payloads
@@ -208,6 +208,7 @@ def diagnose(
             "user_id", flat=True).first() if email else None
         cart = Cart(currency=(coupon.rule.get("conditions") or {}).get("currency") or "USD", channel="", lines=())
         customer = Customer(id=user_id, email=email or None, logged_in=bool(email),
+                            groups=customer_list_keys_for(installation=installation, email=email, user_id=user_id),
                             orders_count=orders_count(installation=installation, customer_id=user_id or "",
                                                       email=email))
     loaded = load_codes(installation=installation, entered=[value], customer=customer)
@@ -218,12 +219,39 @@ def diagnose(
             continue
         if checkout is None and verdict.reason in _CART_REASONS:
             continue
+        if verdict.reason == Reason.NOT_IN_CUSTOMER_LISTS:
+            diagnosis.findings.append(_lists_finding(installation, verdict, customer, lang))
+            continue
         diagnosis.findings.append(Finding(
             str(verdict.reason), verdict.render("merchant", lang), _fix(str(verdict.reason), lang),
             details=dict(verdict.details),
         ))
     _usage_findings(diagnosis, installation, coupon, row, customer, lang)
     return diagnosis
+
+
+def _quote(name: str, lang: Language) -> str:
+    return f"« {name} »" if lang == "fr" else f"“{name}”"
+
+
+def _lists_finding(installation: Any, verdict: Any, customer: Customer, lang: Language) -> Finding:
+    """not_in_customer_lists, with the lists by name and the fix "add <email> to the list X"."""
+    keys = list(verdict.details.get("groups") or [])
+    found = customer_lists_by_key(installation=installation, keys=keys)
+    lists = sorted(({"id": found[k].pk, "key": k, "name": found[k].name} if k in found
+                    else {"id": None, "key": k, "name": k} for k in keys), key=lambda x: x["name"].lower())
+    names = [_quote(x["name"], lang) for x in lists]
+    who = customer.email or customer.id or ("le client" if lang == "fr" else "the customer")
+    joined = ", ".join(names)
+    if lang == "fr":
+        message = f"{who} n'est dans aucune des listes de clients du coupon : {joined}."
+        fix = (f"Ajoutez {who} à la liste {names[0]}." if len(names) == 1 else
+               f"Ajoutez {who} à l'une des listes {', '.join(names[:-1])} ou {names[-1]}.")
+    else:
+        message = f"{who} is in none of the coupon's customer lists: {joined}."
+        fix = (f"Add {who} to the list {names[0]}." if len(names) == 1 else
+               f"Add {who} to one of the lists {', '.join(names[:-1])} or {names[-1]}.")
+    return Finding(str(verdict.reason), message, fix, details={**dict(verdict.details), "lists": lists})
 
 
 def _mirror_findings(diagnosis: Diagnosis, coupon: Coupon, row: Code, lang: Language) -> None:

@@ -8,7 +8,8 @@ rows (never from a mutable counter); caps are enforced under a row lock on the C
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from app.saleor.models import Installation
@@ -345,6 +346,56 @@ class SaleorChannel(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["installation", "slug"], name="saleor_channel_unique")]
+
+
+class CustomerList(models.Model):
+    """A merchant's list of customers (VIPs, newsletter subscribers, staff...). Rules name lists by `key` in
+    `conditions.customer_groups`: a stable slug made from the first name, unique per installation, that
+    never changes (renaming a list keeps every coupon that uses it working)."""
+
+    installation = models.ForeignKey(Installation, on_delete=models.CASCADE, related_name="customer_lists")
+    key = models.CharField(max_length=100)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["installation", "key"], name="customer_list_key_unique"),
+            models.UniqueConstraint(F("installation"), Lower("name"), name="customer_list_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key})"
+
+
+class CustomerListMember(models.Model):
+    """One customer of a list: a lower-case e-mail and/or a Saleor user id (at least one), each unique per
+    list. `installation` is copied from the list so that "which lists is this customer in?" is one indexed
+    query on (installation, email) / (installation, user_id)."""
+
+    customer_list = models.ForeignKey(CustomerList, on_delete=models.CASCADE, related_name="members",
+                                      db_index=False)
+    installation = models.ForeignKey(Installation, on_delete=models.CASCADE, related_name="customer_list_members",
+                                     db_index=False)
+    email = models.CharField(max_length=254, blank=True, default="")
+    user_id = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["customer_list", "email"], condition=~Q(email=""),
+                                    name="customer_list_member_email_unique"),
+            models.UniqueConstraint(fields=["customer_list", "user_id"], condition=~Q(user_id=""),
+                                    name="customer_list_member_user_unique"),
+            models.CheckConstraint(condition=~Q(email="") | ~Q(user_id=""), name="customer_list_member_who"),
+        ]
+        indexes = [
+            models.Index(fields=["installation", "email"], name="clm_inst_email_idx"),
+            models.Index(fields=["installation", "user_id"], name="clm_inst_user_idx"),
+            models.Index(fields=["customer_list", "id"], name="clm_list_id_idx"),
+        ]
 
 
 ACTIVE_REDEMPTION = Q(state=Redemption.State.ACTIVE)

@@ -5,17 +5,26 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
 from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Lower, TruncDate
 from django.utils import timezone
 
 from app.core.errors import AppError, NotFound
-from app.coupons.models import AttemptLog, Code, CodeBatch, Coupon, CouponRevision, Redemption
+from app.coupons.models import (
+    AttemptLog,
+    Code,
+    CodeBatch,
+    Coupon,
+    CouponRevision,
+    CustomerList,
+    CustomerListMember,
+    Redemption,
+)
 from app.engine import Rule, canonical_code, quantize
 from app.saleor.models import Installation
 
@@ -37,6 +46,16 @@ __all__ = [
     "coupon_revisions",
     "coupon_rule",
     "coupon_usage",
+    "customer_list_coupons",
+    "customer_list_export_csv",
+    "customer_list_get",
+    "customer_list_json",
+    "customer_list_keys_for",
+    "customer_list_list",
+    "customer_list_member_json",
+    "customer_list_members",
+    "customer_list_usage",
+    "customer_lists_by_key",
     "diagnose",
     "discount_per_coupon",
     "redemptions_per_day",
@@ -300,6 +319,92 @@ def diagnose(*, installation: Installation, code: str, customer_email: str = "",
                language=language, now=now)
 
 
+# --- customer lists --------------------------------------------------------------------------------
+def customer_list_get(*, installation: Installation, list_id: int | str) -> CustomerList:
+    try:
+        return CustomerList.objects.get(installation=installation, pk=int(list_id))
+    except (CustomerList.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound("No such customer list.", code="customer_list_not_found") from exc
+
+
+def customer_list_list(*, installation: Installation, search: str | None = None) -> QuerySet[CustomerList]:
+    """The installation's lists by name, annotated with `members_count`. `search`: name or key contains."""
+    query = CustomerList.objects.filter(installation=installation)
+    if search and search.strip():
+        term = search.strip()
+        query = query.filter(Q(name__icontains=term) | Q(key__icontains=term))
+    return query.annotate(members_count=Count("members")).order_by(Lower("name"), "id")
+
+
+def customer_lists_by_key(*, installation: Installation, keys: Iterable[str]) -> dict[str, CustomerList]:
+    keys = set(keys)
+    if not keys:
+        return {}
+    return {c.key: c for c in CustomerList.objects.filter(installation=installation, key__in=keys)}
+
+
+def customer_list_keys_for(
+    *, installation: Installation, email: str | None = None, user_id: str | None = None,
+    keys: Iterable[str] | None = None,
+) -> frozenset[str]:
+    """The keys of the lists this customer belongs to (by lower-case e-mail or Saleor user id): ONE query on
+    the (installation, email) / (installation, user_id) indexes. `keys` narrows it to the lists a rule names."""
+    who = Q(pk__in=[])
+    if email:
+        who |= Q(email=email.strip().lower())
+    if user_id:
+        who |= Q(user_id=user_id)
+    if not (email or user_id):
+        return frozenset()
+    query = CustomerListMember.objects.filter(installation=installation).filter(who)
+    if keys is not None:
+        keys = set(keys)
+        if not keys:
+            return frozenset()
+        query = query.filter(customer_list__key__in=keys)
+    return frozenset(query.values_list("customer_list__key", flat=True).distinct())
+
+
+def customer_list_usage(*, installation: Installation) -> dict[str, list[dict[str, Any]]]:
+    """{list key: [{"id", "name", "status"}]} of the coupons (any status) whose rule names the list."""
+    rows = (Coupon.objects.filter(installation=installation).order_by(Lower("name"), "id")
+            .values_list("pk", "name", "status", "rule__conditions__customer_groups"))
+    usage: dict[str, list[dict[str, Any]]] = {}
+    for pk, name, status, groups in rows:
+        for key in groups or []:
+            usage.setdefault(key, []).append({"id": pk, "name": name, "status": status})
+    return usage
+
+
+def customer_list_coupons(*, customer_list: CustomerList) -> list[dict[str, Any]]:
+    """The coupons (any status) whose rule names this list: [{"id", "name", "status"}]."""
+    return customer_list_usage(installation=customer_list.installation).get(customer_list.key, [])
+
+
+def customer_list_members(*, customer_list: CustomerList, search: str | None = None) -> QuerySet[CustomerListMember]:
+    """Members, most recently added first. `search`: part of an e-mail, or a Saleor customer ID (exact)."""
+    query = CustomerListMember.objects.filter(customer_list=customer_list)
+    if search and search.strip():
+        term = search.strip()
+        query = query.filter(Q(email__contains=term.lower()) | Q(user_id=term))
+    return query.order_by("-id")
+
+
+def customer_list_export_csv(*, customer_list: CustomerList, chunk: int = 5000) -> Iterator[str]:
+    """The members as CSV lines (streaming, constant memory): email, user_id, added_at. The import reads
+    this file back."""
+    yield _csv_line(["email", "user_id", "added_at"])
+    last = 0
+    members = CustomerListMember.objects.filter(customer_list=customer_list)
+    while True:
+        rows = list(members.filter(pk__gt=last).order_by("pk")[:chunk])
+        if not rows:
+            return
+        for row in rows:
+            yield _csv_line([row.email, row.user_id, row.created_at.isoformat()])
+        last = rows[-1].pk
+
+
 # --- JSON shapes for the Dashboard / API (amounts as strings, dates ISO 8601) ------------------------
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
@@ -361,6 +466,23 @@ def attempt_json(attempt: AttemptLog) -> dict[str, Any]:
             "customer_id": attempt.customer_id, "channel": attempt.channel, "source": attempt.source,
             "result": attempt.result, "reason": attempt.reason or None, "message": attempt.message,
             "created_at": _iso(attempt.created_at)}
+
+
+def customer_list_json(customer_list: CustomerList, *, coupons: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": customer_list.pk, "key": customer_list.key, "name": customer_list.name,
+        "description": customer_list.description,
+        "members_count": getattr(customer_list, "members_count", None),
+        "created_at": _iso(customer_list.created_at), "updated_at": _iso(customer_list.updated_at),
+    }
+    if coupons is not None:
+        data["coupons"] = coupons
+    return data
+
+
+def customer_list_member_json(member: CustomerListMember) -> dict[str, Any]:
+    return {"id": member.pk, "email": member.email or None, "user_id": member.user_id or None,
+            "added_at": _iso(member.created_at)}
 
 
 def revision_json(revision: CouponRevision) -> dict[str, Any]:

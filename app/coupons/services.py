@@ -4,9 +4,12 @@ and the redemption lifecycle called by the order webhooks. Keyword-only, typed; 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import csv
 import io
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -14,9 +17,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import slugify
 
 from app.core import jobs
 from app.core.errors import AppError, Conflict, NotFound
@@ -29,6 +35,8 @@ from app.coupons.models import (
     CodeBatch,
     Coupon,
     CouponRevision,
+    CustomerList,
+    CustomerListMember,
     KnownCustomer,
     Redemption,
 )
@@ -39,6 +47,8 @@ log = logging.getLogger("app.coupons")
 __all__ = [
     "CouponInput",
     "ImportResult",
+    "MembersAdded",
+    "MembersRemoved",
     "attempts_purge",
     "code_add",
     "code_batch_create",
@@ -50,7 +60,14 @@ __all__ = [
     "coupon_enable",
     "coupon_mirror_resync",
     "coupon_update",
+    "customer_list_create",
+    "customer_list_delete",
+    "customer_list_import_csv",
+    "customer_list_members_add",
+    "customer_list_members_remove",
+    "customer_list_update",
     "customer_remember",
+    "member_parse",
     "redemption_cancel",
     "redemption_record",
     "redemption_release",
@@ -145,6 +162,7 @@ def coupon_create(*, installation: Installation, data: CouponInput | dict[str, A
             usage_limit=parsed.usage_limit,
             usage_limit_per_customer=parsed.usage_limit_per_customer,
         )
+        _check_customer_lists(installation.pk, parsed.rule)
         _apply_window(coupon)
         coupon.save()
         _set_static_codes(coupon, parsed.codes or [])
@@ -155,6 +173,26 @@ def coupon_create(*, installation: Installation, data: CouponInput | dict[str, A
         writeback.mirror_schedule(coupon=coupon)
     log.info("coupon created", extra={"coupon": coupon.pk, "installation": installation.pk, "actor": actor})
     return coupon
+
+
+def _check_customer_lists(installation_id: int, rule: dict[str, Any]) -> None:
+    """Every key in `conditions.customer_groups` must name a list of the installation. The lists are locked
+    (FOR UPDATE) until the commit, so none of them can be deleted meanwhile."""
+    keys = set((rule.get("conditions") or {}).get("customer_groups") or [])
+    if not keys:
+        return
+    found = set(
+        CustomerList.objects.select_for_update().filter(installation_id=installation_id, key__in=keys)
+        .values_list("key", flat=True)
+    )
+    missing = sorted(keys - found)
+    if missing:
+        quoted = ", ".join(missing)
+        message = (f"no customer list has the key {quoted}: create the list first, or pick an existing one"
+                   if len(missing) == 1 else
+                   f"no customer list has the keys {quoted}: create the lists first, or pick existing ones")
+        raise AppError(f"The coupon is not valid: rule.conditions.customer_groups: {message}", code="invalid_coupon",
+                       errors=[{"field": "rule.conditions.customer_groups", "message": message}])
 
 
 def _lock(coupon: Coupon, expected_version: int | None) -> Coupon:
@@ -179,6 +217,7 @@ def coupon_update(
     parsed = coupon_input_parse(data)
     with transaction.atomic():
         locked = _lock(coupon, expected_version)
+        _check_customer_lists(locked.installation_id, parsed.rule)
         before = _snapshot(locked)
         locked.name = parsed.name
         locked.description = parsed.description
@@ -384,6 +423,342 @@ def codes_import_csv(
         Code.objects.bulk_create(rows, batch_size=5000)
         writeback.codes_push_schedule(coupon=coupon)
     return ImportResult(created=len(rows))
+
+
+# --- customer lists --------------------------------------------------------------------------------
+# Lists are named in rules by `key` (conditions.customer_groups): a slug made once from the name.
+MAX_MEMBERS_PER_CALL = 10_000
+MAX_MEMBERS_CSV_ROWS = 200_000
+_KEY = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+_KEY_MAX = 100
+_NAME_MAX = 100
+_DESCRIPTION_MAX = 2000
+
+
+@dataclass
+class MembersAdded:
+    """What an add or an import did: members `added`, entries `already` in the list (or repeated in the input),
+    and the `invalid` entries [{line, value, message}] (line: 1-based position in the input)."""
+
+    added: int = 0
+    already: int = 0
+    invalid: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"added": self.added, "already": self.already, "invalid": self.invalid}
+
+
+@dataclass
+class MembersRemoved:
+    removed: int = 0
+    not_found: int = 0
+    invalid: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"removed": self.removed, "not_found": self.not_found, "invalid": self.invalid}
+
+
+def _is_saleor_user_id(value: str) -> bool:
+    """A Saleor customer's global ID: base64 of "User:<pk>" (e.g. "VXNlcjox")."""
+    if not value or len(value) > 255 or not value.isascii():
+        return False
+    try:
+        decoded = base64.b64decode(value + "=" * (-len(value) % 4), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return False
+    kind, _, pk = decoded.partition(":")
+    return kind == "User" and bool(pk.strip())
+
+
+def _email(value: str) -> str:
+    email = value.strip().lower()
+    if len(email) > 254:
+        raise AppError(f"{value.strip()[:60]}… is longer than an e-mail address can be", code="invalid_email")
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise AppError(f"{value.strip()} is not a valid e-mail address", code="invalid_email") from None
+    return email
+
+
+def member_parse(value: str) -> tuple[str, str]:
+    """One entry typed by the merchant -> (email, user_id): an e-mail address (stored lower-case) or a Saleor
+    customer ID ("VXNlcjox"). Raises `AppError` with a sentence naming the entry."""
+    text = (value or "").strip()
+    if "@" in text:
+        return _email(text), ""
+    if _is_saleor_user_id(text):
+        return "", text
+    raise AppError(f"{text} is neither an e-mail address nor a Saleor customer ID", code="invalid_member")
+
+
+def _list_invalid(errors: list[dict[str, str]]) -> AppError:
+    summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return AppError(f"The customer list is not valid: {summary}", code="invalid_customer_list", errors=errors)
+
+
+def _list_fields(name: str | None, description: str | None) -> tuple[str, str]:
+    errors = []
+    name = (name or "").strip()
+    description = (description or "").strip()
+    if not name:
+        errors.append({"field": "name", "message": "give the list a name"})
+    elif len(name) > _NAME_MAX:
+        errors.append({"field": "name", "message": f"at most {_NAME_MAX} characters"})
+    if len(description) > _DESCRIPTION_MAX:
+        errors.append({"field": "description", "message": f"at most {_DESCRIPTION_MAX} characters"})
+    if errors:
+        raise _list_invalid(errors)
+    return name, description
+
+
+def _name_free(installation: Installation, name: str, *, exclude: int | None = None) -> None:
+    query = CustomerList.objects.filter(installation=installation, name__iexact=name)
+    if exclude is not None:
+        query = query.exclude(pk=exclude)
+    other = query.first()
+    if other is not None:
+        raise Conflict(f'A customer list named "{other.name}" already exists: choose another name.',
+                       code="name_taken", list_id=other.pk)
+
+
+def _key_base(name: str) -> str:
+    base = slugify(name)[:50].strip("-_")
+    return base or "list"
+
+
+def _list_lock(customer_list: CustomerList) -> CustomerList:
+    return CustomerList.objects.select_for_update().get(pk=customer_list.pk)
+
+
+def customer_list_create(
+    *, installation: Installation, name: str, description: str = "", key: str | None = None, actor: str = ""
+) -> CustomerList:
+    """Create a list. Its `key` (what rules store in `conditions.customer_groups`) is made from the name
+    ("VIP customers" -> "vip-customers", "vip-customers-2" when taken) unless given, and never changes.
+    Names are unique per installation (any case): `Conflict("name_taken")`."""
+    name, description = _list_fields(name, description)
+    if key is not None:
+        key = key.strip()
+        if not _KEY.match(key) or len(key) > _KEY_MAX:
+            raise _list_invalid([{"field": "key", "message": "lower-case letters, digits, - and _ only "
+                                                             f"(at most {_KEY_MAX} characters), e.g. vip-customers"}])
+    base = key or _key_base(name)
+    for _attempt in range(5):
+        _name_free(installation, name)
+        taken = set(CustomerList.objects.filter(installation=installation, key__startswith=base)
+                    .values_list("key", flat=True))
+        if key is not None and key in taken:
+            raise Conflict(f"A customer list already has the key {key}.", code="key_taken")
+        candidate, n = base, 2
+        while candidate in taken:
+            candidate, n = f"{base}-{n}", n + 1
+        try:
+            with transaction.atomic():
+                created = CustomerList.objects.create(installation=installation, key=candidate, name=name,
+                                                      description=description)
+        except IntegrityError:
+            continue  # created meanwhile by someone else: look again
+        log.info("customer list created", extra={"customer_list": created.pk, "key": created.key, "actor": actor})
+        return created
+    raise Conflict("The list could not be created because others are creating lists right now; try again.",
+                   code="busy")
+
+
+def customer_list_update(
+    *, customer_list: CustomerList, name: str | None = None, description: str | None = None, actor: str = ""
+) -> CustomerList:
+    """Rename / describe a list. The key stays: coupons using the list keep working."""
+    with transaction.atomic():
+        locked = _list_lock(customer_list)
+        new_name, new_description = _list_fields(locked.name if name is None else name,
+                                                 locked.description if description is None else description)
+        if new_name != locked.name:
+            _name_free(locked.installation, new_name, exclude=locked.pk)
+        if (new_name, new_description) != (locked.name, locked.description):
+            locked.name, locked.description = new_name, new_description
+            try:
+                with transaction.atomic():
+                    locked.save(update_fields=["name", "description", "updated_at"])
+            except IntegrityError:
+                raise Conflict(f'A customer list named "{new_name}" already exists: choose another name.',
+                               code="name_taken") from None
+            log.info("customer list updated", extra={"customer_list": locked.pk, "actor": actor})
+    return locked
+
+
+def customer_list_delete(*, customer_list: CustomerList, actor: str = "") -> None:
+    """Delete a list and its members. Refused (`Conflict("list_in_use")`, naming them) while a coupon's rule
+    uses it, disabled coupons included: their rule would name a list that no longer exists."""
+    from app.coupons.selectors import customer_list_coupons
+
+    with transaction.atomic():
+        locked = _list_lock(customer_list)
+        users = customer_list_coupons(customer_list=locked)
+        if users:
+            names = ", ".join(f'"{c["name"]}"' for c in users[:10]) + (" …" if len(users) > 10 else "")
+            raise Conflict(
+                f'The list "{locked.name}" is used by {len(users)} coupon(s): {names}. Remove the list from those '
+                "coupons' customer conditions first, then delete it.",
+                code="list_in_use",
+                coupons=[{"id": c["id"], "name": c["name"]} for c in users],
+                suggestion="edit_coupons",
+            )
+        log.info("customer list deleted", extra={"customer_list": locked.pk, "key": locked.key,
+                                                 "members": locked.members.count(), "actor": actor})
+        locked.delete()
+
+
+def _known(customer_list: CustomerList, emails: set[str], users: set[str]) -> tuple[set[str], set[str]]:
+    """The e-mails and user ids among these that the list already holds (chunked IN queries)."""
+    known_emails: set[str] = set()
+    known_users: set[str] = set()
+    members = CustomerListMember.objects.filter(customer_list=customer_list)
+    for values, column, into in ((sorted(emails), "email", known_emails), (sorted(users), "user_id", known_users)):
+        for start in range(0, len(values), 2000):
+            into |= set(members.filter(**{f"{column}__in": values[start:start + 2000]})
+                        .values_list(column, flat=True))
+    return known_emails, known_users
+
+
+def _members_insert(customer_list: CustomerList, wanted: list[tuple[str, str]], result: MembersAdded) -> None:
+    """Insert the (email, user_id) pairs the list does not hold yet (the list row is locked by the caller);
+    a pair whose e-mail or user id is already there counts as `already`."""
+    known_emails, known_users = _known(customer_list, {e for e, _ in wanted if e}, {u for _, u in wanted if u})
+    rows = []
+    for email, user_id in wanted:
+        if (email and email in known_emails) or (user_id and user_id in known_users):
+            result.already += 1
+            continue
+        if email:
+            known_emails.add(email)
+        if user_id:
+            known_users.add(user_id)
+        rows.append(CustomerListMember(customer_list=customer_list, installation_id=customer_list.installation_id,
+                                       email=email, user_id=user_id))
+    CustomerListMember.objects.bulk_create(rows, batch_size=2000)
+    result.added += len(rows)
+    if rows:
+        customer_list.save(update_fields=["updated_at"])
+
+
+def customer_list_members_add(
+    *, customer_list: CustomerList, members: Iterable[str] | str, actor: str = ""
+) -> MembersAdded:
+    """Add customers: each entry an e-mail (stored lower-case) or a Saleor customer ID; a text is one entry per
+    line. Valid entries are added even when others are not; the answer counts `added` / `already` there and
+    lists the `invalid` lines."""
+    entries = members.splitlines() if isinstance(members, str) else list(members)
+    if len(entries) > MAX_MEMBERS_PER_CALL:
+        raise AppError(f"At most {MAX_MEMBERS_PER_CALL:,} customers at once: import a CSV file for more.",
+                       code="too_many_members")
+    result = MembersAdded()
+    wanted: list[tuple[str, str]] = []
+    for number, raw in enumerate(entries, start=1):
+        text = str(raw or "").strip()
+        if not text:
+            continue
+        try:
+            wanted.append(member_parse(text))
+        except AppError as exc:
+            result.invalid.append({"line": number, "value": text[:255], "message": exc.message})
+    with transaction.atomic():
+        _members_insert(_list_lock(customer_list), wanted, result)
+    log.info("customer list members added", extra={"customer_list": customer_list.pk, "added": result.added,
+                                                   "already": result.already, "invalid": len(result.invalid),
+                                                   "actor": actor})
+    return result
+
+
+def customer_list_members_remove(
+    *, customer_list: CustomerList, members: Iterable[str] | str = (), member_ids: Iterable[int] = (),
+    actor: str = "",
+) -> MembersRemoved:
+    """Remove customers given as e-mails / Saleor customer IDs (one per line in a text) and/or member row ids.
+    `removed` counts the rows deleted, `not_found` the entries matching none."""
+    entries = members.splitlines() if isinstance(members, str) else list(members)
+    if len(entries) > MAX_MEMBERS_PER_CALL:
+        raise AppError(f"At most {MAX_MEMBERS_PER_CALL:,} customers at once.", code="too_many_members")
+    result = MembersRemoved()
+    emails: set[str] = set()
+    users: set[str] = set()
+    for number, raw in enumerate(entries, start=1):
+        text = str(raw or "").strip()
+        if not text:
+            continue
+        try:
+            email, user_id = member_parse(text)
+        except AppError as exc:
+            result.invalid.append({"line": number, "value": text[:255], "message": exc.message})
+            continue
+        if email:
+            emails.add(email)
+        else:
+            users.add(user_id)
+    ids = {int(i) for i in member_ids}
+    with transaction.atomic():
+        locked = _list_lock(customer_list)
+        rows = list(CustomerListMember.objects.filter(customer_list=locked).filter(
+            Q(email__in=emails) | Q(user_id__in=users) | Q(pk__in=ids)).values_list("pk", "email", "user_id"))
+        matched_pks = {pk for pk, _, _ in rows}
+        result.not_found = (len(emails - {e for _, e, _ in rows}) + len(users - {u for _, _, u in rows})
+                            + len(ids - matched_pks))
+        if matched_pks:
+            result.removed, _ = CustomerListMember.objects.filter(pk__in=matched_pks).delete()
+            locked.save(update_fields=["updated_at"])
+    log.info("customer list members removed", extra={"customer_list": customer_list.pk, "removed": result.removed,
+                                                     "actor": actor})
+    return result
+
+
+def customer_list_import_csv(
+    *, customer_list: CustomerList, file: io.TextIOBase | Iterable[str] | str | bytes,
+    max_rows: int = MAX_MEMBERS_CSV_ROWS, actor: str = "",
+) -> MembersAdded:
+    """Import members from CSV: header with an `email` column and optionally `user_id` (a row needs one of
+    them). All or nothing: any bad row refuses the whole file with every problem listed by line. Customers
+    already in the list (or repeated in the file) are counted as `already`, not refused."""
+    if isinstance(file, bytes):
+        try:
+            file = file.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise AppError("The file is not UTF-8 text: save it as CSV UTF-8.", code="invalid_csv") from None
+    if isinstance(file, str):
+        file = io.StringIO(file.removeprefix("\ufeff"))
+    reader = csv.DictReader(file)
+    fields = [(f or "").strip().lower() for f in (reader.fieldnames or [])]
+    if "email" not in fields:
+        raise AppError('The CSV needs a header line with an "email" column (optional: user_id).', code="invalid_csv")
+    reader.fieldnames = fields
+    wanted: list[tuple[str, str]] = []
+    errors: list[dict[str, Any]] = []
+    for number, row in enumerate(reader, start=2):
+        if number - 1 > max_rows:
+            raise AppError(f"At most {max_rows:,} customers per file: split it.", code="invalid_csv")
+        raw_email = (row.get("email") or "").strip()
+        raw_user = (row.get("user_id") or "").strip()
+        if not raw_email and not raw_user:
+            if any((v or "").strip() for v in row.values() if isinstance(v, str)):
+                errors.append({"line": number, "message": "needs an email (or a user_id)"})
+            continue
+        try:
+            email = _email(raw_email) if raw_email else ""
+            if raw_user and not _is_saleor_user_id(raw_user):
+                raise AppError(f"user_id {raw_user[:60]} is not a Saleor customer ID (like VXNlcjox)",
+                               code="invalid_member")
+        except AppError as exc:
+            errors.append({"line": number, "message": exc.message})
+            continue
+        wanted.append((email, raw_user))
+    if errors:
+        raise AppError(f"The file was not imported: {len(errors)} problem(s).", code="invalid_csv",
+                       errors=errors[:200])
+    result = MembersAdded()
+    with transaction.atomic():
+        _members_insert(_list_lock(customer_list), wanted, result)
+    log.info("customer list imported", extra={"customer_list": customer_list.pk, "added": result.added,
+                                              "already": result.already, "actor": actor})
+    return result
 
 
 # --- customers -------------------------------------------------------------------------------------

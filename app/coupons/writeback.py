@@ -44,6 +44,7 @@ from app.engine import (
     PercentageBenefit,
     Rule,
     ShippingBenefit,
+    canonical_code,
     quantize,
 )
 from app.saleor.client import SaleorClient
@@ -269,7 +270,7 @@ def mirror_run(*, coupon_id: int) -> str:
                 locked.mirror_error = "Waiting for codes: the voucher is created in Saleor with its first codes."
                 locked.save(update_fields=["mirror_state", "mirror_error", "updated_at"])
                 return "waiting_for_codes"
-            variables = {"input": {**_voucher_input(locked, plan, create=True), "addCodes": [c.code for c in first]}}
+            variables = {"input": {**_voucher_input(locked, plan, create=True), "addCodes": saleor_codes(first)}}
             job = outbox_enqueue(
                 installation=installation, document=_doc("voucher_create"), variables=variables,
                 key=f"coupons:voucher-create:{locked.pk}:{first[0].pk}", on_result=f"{_HERE}.on_voucher_created",
@@ -409,6 +410,18 @@ def _mirror_failed(coupon_id: int, errors: list[dict[str, Any]]) -> None:
     log.warning("voucher write refused", extra={"coupon": coupon_id, "errors": errors})
 
 
+def saleor_codes(codes: list[Code]) -> list[str]:
+    """The spellings Saleor gets for these codes. Saleor's code lookup is case-sensitive (PROTOCOL.md, "Observed"):
+    a shared code, the kind shoppers type by hand, also goes in lower case, so "summer10" typed in Saleor's own
+    checkout field works like "SUMMER10". Unique codes (copied from an e-mail) go as stored."""
+    out: list[str] = []
+    for code in codes:
+        out.append(code.code)
+        if code.kind == Code.Kind.STATIC and code.code.lower() != code.code:
+            out.append(code.code.lower())
+    return out
+
+
 def codes_push_schedule(*, coupon: Coupon) -> None:
     """Queue the next chunk of codes not yet in Saleor (one push in flight per coupon; call in a transaction)."""
     locked = Coupon.objects.select_for_update().get(pk=coupon.pk)
@@ -426,7 +439,7 @@ def codes_push_schedule(*, coupon: Coupon) -> None:
         return
     job = outbox_enqueue(
         installation=locked.installation, document=_doc("voucher_update"),
-        variables={"id": locked.saleor_voucher_id, "input": {"addCodes": [c.code for c in chunk]}},
+        variables={"id": locked.saleor_voucher_id, "input": {"addCodes": saleor_codes(chunk)}},
         key=f"coupons:push:{locked.pk}:{locked.saleor_voucher_id}:{chunk[0].pk}:{chunk[-1].pk}:{len(chunk)}",
         on_result=f"{_HERE}.on_codes_pushed", context={"coupon_id": locked.pk, "code_ids": [c.pk for c in chunk]},
     )
@@ -443,7 +456,8 @@ def on_codes_pushed(*, installation: Installation, data: dict[str, Any], context
     if not errors:
         Code.objects.filter(pk__in=ids).update(saleor_sync="pushed")
     else:
-        clashing = {c for e in errors if e.get("code") == "ALREADY_EXISTS" for c in (e.get("voucherCodes") or [])}
+        clashing = {canonical_code(c) for e in errors if e.get("code") == "ALREADY_EXISTS"
+                    for c in (e.get("voucherCodes") or [])}
         other = [e for e in errors if e.get("code") != "ALREADY_EXISTS"]
         if other:
             coupon.push_in_flight = False

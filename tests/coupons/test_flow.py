@@ -163,3 +163,26 @@ def test_storefront_api_answers_the_reason_in_french(saleor_standin, installed_a
     result = response.json()["result"]
     assert (response.status_code, result["applied"], result["reason"]) == (200, False, "min_subtotal_not_met")
     assert "80" in result["message"]
+
+
+def test_shared_code_typed_in_lower_case_in_saleor_works(saleor_standin, installed_app):
+    standin = saleor_standin
+    tee = standin.catalog.add_product(name="Tee", price=Decimal("40.00"))
+    # given: a shared code mirrored into Saleor, whose code lookup is case-sensitive
+    coupon = services.coupon_create(installation=installed_app, data={
+        "name": "Summer", "codes": ["SUMMER10"],
+        "rule": {"benefit": {"kind": "percentage", "percent": "10", "apply_to": "order"}}})
+    jobs.drain()
+    # when: a shopper types it in lower case in Saleor's own checkout field
+    checkout = standin.storefront.checkout_create(lines=[(tee, 1)], email="low@example.com")
+    _, errors = standin.storefront.add_promo_code(checkout["id"], "summer10")
+    jobs.drain()
+    # then: Saleor knew that spelling, the discount is there, and the app left the code as typed
+    assert errors == []
+    checkout = standin.storefront.checkout(checkout["id"])
+    assert (checkout["voucherCode"], _amount(checkout["discount"])) == ("summer10", Decimal("4.00"))
+    assert not CheckoutVoucher.objects.filter(installation=installed_app).exists()
+    # and the order counts as a use of the coupon
+    order = standin.storefront.complete(checkout["id"])
+    jobs.drain()
+    assert Redemption.objects.get(installation=installed_app, coupon=coupon).order_id == order["id"]

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from app.core import jobs
 from app.coupons import services
-from app.coupons.models import AttemptLog, Code, CodeBatch, Coupon, Redemption
+from app.coupons.models import AttemptLog, Code, CodeBatch, Coupon, CustomerList, Redemption
 
 pytestmark = pytest.mark.browser
 
@@ -304,6 +304,71 @@ def test_analytics_and_disable_instead_of_delete(open_dashboard: Any) -> None:
     refused.get_by_role("button", name="Disable instead").click()
     frame.get_by_text("This coupon is disabled").wait_for()
     assert Coupon.objects.get().status == "disabled"
+
+
+def test_create_a_customer_list_add_a_member_and_reserve_a_coupon_to_it(open_dashboard: Any) -> None:
+    # given
+    dashboard = open_dashboard(theme="light", locale="en")
+    frame = dashboard.frame
+    frame.get_by_role("heading", name="No coupons yet").wait_for()
+
+    # when: the merchant opens Customer lists (empty) and creates one
+    frame.get_by_role("link", name="Customer lists").click()
+    frame.get_by_role("heading", name="No customer lists yet").wait_for()
+    dashboard.screenshot("lists-empty")
+    frame.get_by_role("button", name="Create list").first.click()
+    frame.locator('[data-field="name"] input').fill("VIP customers")
+    frame.locator('[data-field="description"] textarea').fill("Invited to the private sales")
+    frame.locator('[data-field="name"] input').press("Enter")
+
+    # then: the list's page opens, with its key
+    frame.get_by_role("heading", name="VIP customers", exact=True).wait_for()
+    assert "Key: vip-customers" in frame.locator(".page-header .subtitle").inner_text()
+    vip = CustomerList.objects.get()
+    assert (vip.key, vip.description) == ("vip-customers", "Invited to the private sales")
+
+    # when: adding customers, one of them mistyped, with the keyboard only
+    frame.locator('[data-field="members"] textarea').fill("Ann@Example.com\nbob@")
+    frame.locator('[data-field="members"] textarea').focus()
+    dashboard.page.keyboard.press("Tab")
+    assert frame.evaluate("() => document.activeElement.textContent") == "Add to the list"
+    dashboard.page.keyboard.press("Enter")
+
+    # then: Ann is in, the bad line is named and left to correct
+    frame.locator(".add-members .banner", has_text="1 added, 0 already in the list.").wait_for()
+    assert "bob@ is not a valid e-mail address" in frame.locator(".add-members .banner").inner_text()
+    assert frame.locator('[data-field="members"] textarea').input_value() == "bob@"
+    frame.locator("table.data tbody tr", has_text="ann@example.com").wait_for()
+    assert list(vip.members.values_list("email", flat=True)) == ["ann@example.com"]
+    assert "1 member" in frame.locator(".page-header .subtitle").inner_text()
+    dashboard.screenshot("list-members")
+
+    # when: a coupon is reserved to the list in the coupon form (a choice, not free text)
+    dashboard.go("#/coupons/new")
+    frame.get_by_role("heading", name="Create coupon").wait_for()
+    frame.locator('[data-field="name"] input').fill("Private sale")
+    frame.locator('[data-field="codes"] textarea').fill("PRIVATE")
+    frame.locator('[data-kind="percentage"] [data-field="rule.benefit.percent"] input').fill("20")
+    frame.get_by_text("Customers", exact=True).click()
+    frame.get_by_role("checkbox", name="VIP customers").check()
+    dashboard.screenshot("coupon-form-customer-lists")
+    frame.get_by_role("button", name="Create coupon").click()
+
+    # then: the rule stores the list's key; the coupon page names the list
+    frame.get_by_role("heading", name="Private sale").wait_for()
+    assert Coupon.objects.get().rule["conditions"]["customer_groups"] == ["vip-customers"]
+    assert "Lists: VIP customers" in frame.locator(".coupon-lists").inner_text()
+
+    # and the list cannot be deleted while the coupon uses it
+    frame.locator(".coupon-lists a").click()
+    frame.get_by_role("button", name="Delete list").click()
+    frame.get_by_role("dialog").get_by_role("button", name="Delete list").click()
+    refused = frame.get_by_role("dialog")
+    refused.get_by_text("This list cannot be deleted").wait_for()
+    assert "Private sale" in refused.inner_text()
+    dashboard.screenshot("list-delete-refused")
+    dashboard.page.keyboard.press("Escape")
+    assert CustomerList.objects.filter(pk=vip.pk).exists()
 
 
 def test_an_expired_handshake_waits_for_the_token_refresh(open_dashboard: Any, saleor_standin: Any) -> None:

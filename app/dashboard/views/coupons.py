@@ -98,6 +98,13 @@ def coupon_detail_json(coupon: Coupon) -> dict[str, Any]:
         Code.objects.filter(coupon=coupon, kind=Code.Kind.STATIC, is_active=True).values_list("code", flat=True)
     )
     data["usage"] = selectors.coupon_usage(coupon=coupon)
+    keys = (coupon.rule.get("conditions") or {}).get("customer_groups") or []
+    found = selectors.customer_lists_by_key(installation=coupon.installation, keys=keys) if keys else {}
+    # The customer lists the rule names, by name (a key without a list shows as itself, id None).
+    data["customer_lists"] = [
+        {"id": found[k].pk, "key": k, "name": found[k].name} if k in found else {"id": None, "key": k, "name": k}
+        for k in keys
+    ]
     return data
 
 

@@ -135,7 +135,10 @@ async function overview(ctx, coupon, panel) {
   if (conditions.first_order_only) who.push(t("detail.first_order"));
   if (conditions.login_required) who.push(t("detail.login"));
   if ((conditions.customers || []).length) who.push(conditions.customers.join(", "));
-  if ((conditions.customer_groups || []).length) who.push(conditions.customer_groups.join(", "));
+  const lists = coupon.customer_lists || (conditions.customer_groups || []).map((key) => ({ key, name: key, id: null }));
+  if (lists.length) {
+    who.push(h("span", { class: "coupon-lists" }, t("detail.lists"), " ", lists.map((l, i) => [i ? ", " : "", l.id ? h("a", { href: `#/lists/${l.id}` }, l.name) : l.name])));
+  }
   panel.append(
     h(
       "div",
@@ -156,7 +159,7 @@ async function overview(ctx, coupon, panel) {
           h("dt", null, t("detail.min_subtotal")),
           h("dd", null, conditions.min_subtotal ? formatMoney(conditions.min_subtotal, conditions.currency) : t("common.none")),
           h("dt", null, t("detail.customers")),
-          h("dd", null, who.join(" · ") || t("detail.everyone")),
+          h("dd", null, who.length ? who.map((item, i) => [i ? " · " : "", item]) : t("detail.everyone")),
           h("dt", null, t("detail.per_customer")),
           h("dd", null, coupon.usage_limit_per_customer ? formatNumber(coupon.usage_limit_per_customer) : t("detail.unlimited")),
           h("dt", null, t("form.stacking_mode")),

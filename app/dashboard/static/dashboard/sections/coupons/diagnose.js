@@ -52,8 +52,19 @@ export async function diagnostics(ctx) {
 function render(result) {
   const blocking = result.findings.filter((f) => f.severity === "blocking");
   const others = result.findings.filter((f) => f.severity !== "blocking");
+  const listLinks = (finding) => {
+    const lists = ((finding.details && finding.details.lists) || []).filter((l) => l.id);
+    if (!lists.length) return null;
+    return h("span", { class: "fix" }, lists.map((l, i) => [i ? " · " : "", h("a", { href: `#/lists/${l.id}` }, t("diagnose.open_list", { name: l.name }))]));
+  };
   const item = (finding) =>
-    h("li", { dataset: { reason: finding.reason } }, h("span", null, finding.message), finding.fix ? h("span", { class: "fix" }, `${t("diagnose.fix")} ${finding.fix}`) : null);
+    h(
+      "li",
+      { dataset: { reason: finding.reason } },
+      h("span", null, finding.message),
+      finding.fix ? h("span", { class: "fix" }, `${t("diagnose.fix")} ${finding.fix}`) : null,
+      listLinks(finding),
+    );
   const card = h(
     "section",
     { class: "card diagnosis" },

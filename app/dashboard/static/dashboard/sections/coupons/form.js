@@ -2,8 +2,9 @@
 // API's validation errors shown beside each field.
 
 import { t } from "../../i18n.js";
-import { banner, button, clear, field, h, pageHeader, showFieldErrors, toast } from "../../ui.js";
+import { banner, button, clear, field, h, nextId, pageHeader, showFieldErrors, toast } from "../../ui.js";
 import { normaliseFieldErrors, splitList } from "./common.js";
+import { membersText } from "./lists.js";
 
 const KINDS = ["percentage", "fixed_amount", "fixed_per_unit", "shipping", "buy_x_get_y", "gift", "tiered"];
 const ID_LISTS = ["product_ids", "variant_ids", "category_ids", "collection_ids", "product_type_ids"];
@@ -65,6 +66,49 @@ function listField(name, label, values, hint) {
   return field({ name, label, kind: "textarea", value: (values || []).join("\n"), hint, attrs: { rows: "2", spellcheck: "false" } });
 }
 
+// "Customer lists": one checkbox per list of the installation (names shown, keys stored in
+// conditions.customer_groups). A key the rule names but no list has any more stays listed, ticked, so the
+// merchant sees it and can untick it.
+function listChoice(lists, selected, failed) {
+  const hintId = nextId("lists-hint");
+  const errorId = nextId("lists-error");
+  const known = new Set(lists.map((l) => l.key));
+  const items = [
+    ...lists.map((l) => ({ key: l.key, name: l.name, hint: membersText(l.members_count) })),
+    ...(selected || []).filter((key) => !known.has(key)).map((key) => ({ key, name: key, hint: t("form.customer_lists_missing") })),
+  ];
+  const boxes = items.map((item) => {
+    const id = nextId("list");
+    const input = h("input", { id, type: "checkbox", name: "customer_groups", value: item.key, checked: (selected || []).includes(item.key) });
+    return h("div", { class: "check" }, input, h("label", { for: id }, item.name, h("span", { class: "hint" }, item.hint)));
+  });
+  const wrap = h(
+    "fieldset",
+    { class: "field list-choice", dataset: { field: "rule.conditions.customer_groups" }, "aria-describedby": hintId },
+    h("legend", { class: "label" }, t("form.customer_groups")),
+    failed ? banner("warning", t("form.customer_lists_failed", { message: failed.message })) : null,
+    boxes.length ? h("div", { class: "stack" }, boxes) : h("p", { class: "muted small" }, t("form.customer_lists_none")),
+    h("div", { class: "hint", id: hintId }, t("form.customer_groups_hint"), " ", h("a", { href: "#/lists" }, t("form.customer_lists_manage"))),
+    h("div", { class: "error", id: errorId, hidden: true }),
+  );
+  wrap.input = wrap.querySelector("input") || wrap.querySelector("a");
+  wrap.selected = () => [...wrap.querySelectorAll('input[name="customer_groups"]:checked')].map((input) => input.value);
+  wrap.setError = (message) => {
+    const box = wrap.querySelector(`#${CSS.escape(errorId)}`);
+    box.textContent = message || "";
+    box.hidden = !message;
+    wrap.classList.toggle("has-error", Boolean(message));
+    if (message) {
+      wrap.setAttribute("aria-invalid", "true");
+      wrap.setAttribute("aria-errormessage", errorId);
+    } else {
+      wrap.removeAttribute("aria-invalid");
+      wrap.removeAttribute("aria-errormessage");
+    }
+  };
+  return wrap;
+}
+
 function omitEmpty(object) {
   return Object.fromEntries(
     Object.entries(object).filter(([, v]) => v !== null && v !== undefined && v !== "" && !(Array.isArray(v) && !v.length) && !(typeof v === "object" && !Array.isArray(v) && !Object.keys(v).length)),
@@ -74,10 +118,17 @@ function omitEmpty(object) {
 export async function couponForm(ctx, id) {
   const { root, api } = ctx;
   let coupon = null;
+  let listsFailed = null;
+  const listsCall = api.get("/lists/choices").then((data) => data.results, (error) => {
+    listsFailed = error;
+    return [];
+  });
   if (id) {
     coupon = await api.get(`/coupons/${encodeURIComponent(id)}`);
     if (!ctx.alive()) return;
   }
+  const lists = await listsCall;
+  if (!ctx.alive()) return;
   const rule = (coupon && coupon.rule) || { benefit: { kind: "percentage" }, conditions: {} };
   const c = rule.conditions || {};
   const b = rule.benefit || { kind: "percentage" };
@@ -216,7 +267,7 @@ export async function couponForm(ctx, id) {
   f.first_order_only = field({ name: "rule.conditions.first_order_only", label: t("form.first_order_only"), kind: "checkbox", value: c.first_order_only, hint: t("form.first_order_only_hint") });
   f.login_required = field({ name: "rule.conditions.login_required", label: t("form.login_required"), kind: "checkbox", value: c.login_required });
   f.customers = listField("rule.conditions.customers", t("form.customer_list"), c.customers, t("form.customer_list_hint"));
-  f.customer_groups = listField("rule.conditions.customer_groups", t("form.customer_groups"), c.customer_groups, t("form.customer_groups_hint"));
+  f.customer_groups = listChoice(lists, c.customer_groups, listsFailed);
   f.stacking = field({ name: "rule.stacking", label: t("form.stacking_mode"), kind: "select", value: rule.stacking || "exclusive", options: [["exclusive", t("form.stacking.exclusive")], ["cumulative", t("form.stacking.cumulative")]] });
   f.cascade = field({ name: "rule.cascade", label: t("form.cascade"), kind: "checkbox", value: rule.cascade, hint: t("form.cascade_hint") });
   f.priority = field({ name: "rule.priority", label: t("form.priority"), kind: "number", value: rule.priority ?? 0, hint: t("form.priority_hint"), step: "1" });
@@ -298,7 +349,7 @@ export async function couponForm(ctx, id) {
       first_order_only: f.first_order_only.input.checked,
       login_required: f.login_required.input.checked,
       customers: splitList(f.customers.input.value),
-      customer_groups: splitList(f.customer_groups.input.value),
+      customer_groups: f.customer_groups.selected(),
     };
     ID_LISTS.forEach((name) => {
       conditions[name] = splitList(f[name].input.value);
