@@ -8,11 +8,14 @@ What it does:
 2. creates an Installation whose JWKS is a freshly generated RSA key;
 3. starts gunicorn (2 workers, `--worker-class` sync or gthread) on loopback with DATABASE_URL set;
 4. signs N distinct CHECKOUT_UPDATED bodies (distinct `issuedAt`, so none is a redelivery) like Saleor
-   (detached JWS, RS256), then posts them from `--processes` client processes × threads over keep-alive
-   connections (the signing happens before the clock starts);
-5. reports requests/s, client-side p50/p99, server-side p50/p99 read from the `Server-Timing` header
-   (`intake`: the whole webhook view — signature, parse, idempotency row, handler; `handler`: the
-   transaction holding the delivery row and the handler), and each worker's peak RSS (VmHWM).
+   (detached JWS, RS256), then posts each once (the signing happens before the clock starts), with
+   `--client wrk` (default when /usr/bin/wrk exists: Debian's wrk, a C load generator that leaves the 2 CPUs
+   to the server; each wrk thread sends its own share of the bodies and stops) or `--client python`
+   (`--processes` × `--threads` over keep-alive connections; the client then takes CPU from the server);
+5. reports requests/s, client-side p50/p99, server-side p50/p99 (python client: the `Server-Timing` header,
+   `intake` = the whole webhook view — signature, parse, idempotency row, handler; `handler` = the
+   transaction holding the delivery row and the handler; wrk client: `handler_ms` of the app's own
+   per-webhook log lines), and each worker's peak RSS (VmHWM).
 
 The handler is the real `app.coupons.handlers.on_checkout_changed` when it can be imported; otherwise the
 script says so and measures the intake alone (the registry's checkout-updated entry cannot run) through
@@ -153,6 +156,97 @@ def _client(args) -> list[tuple[float, float, float, int]]:
     return results
 
 
+WRK_SCRIPT = r"""
+local counter = 0
+function setup(thread)
+  thread:set("tid", counter)
+  counter = counter + 1
+end
+function init(args)
+  local file, nthreads, path, api = args[1], tonumber(args[2]), args[3], args[4]
+  reqs, idx, failed = {}, 0, 0
+  local n = 0
+  for line in io.lines(file) do
+    if n % nthreads == tid then
+      local sig, body = line:match("^([^	]*)	(.*)$")
+      reqs[#reqs + 1] = wrk.format("POST", path, {
+        ["Content-Type"] = "application/json", ["Saleor-Event"] = "checkout_updated",
+        ["Saleor-Api-Url"] = api, ["Saleor-Domain"] = "saleor.bench.invalid",
+        ["Saleor-Signature"] = sig, ["Host"] = "127.0.0.1"}, body)
+    end
+    n = n + 1
+  end
+  need = #reqs
+  if tid == 0 and #reqs > 0 then
+    -- wrk calls the first thread's request() once to check the request, and sends nothing: give it a copy
+    table.insert(reqs, 1, reqs[1])
+  end
+end
+function request()
+  -- once every body is out, a connection still asking gets the last one again (a redelivery, answered
+  -- "duplicate"); the thread stops when every body of its share has been answered
+  idx = idx + 1
+  if idx > #reqs then idx = #reqs end
+  return reqs[idx]
+end
+function response(status, headers, body)
+  answered = (answered or 0) + 1
+  if answered >= need then wrk.thread:stop() end
+end
+function done(summary, latency, requests)
+  io.write(string.format(
+    'WRK {"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, "status_errors": %d, "socket_errors": %d}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+
+def run_wrk(port: int, path: str, items: list[tuple[bytes, str]], threads: int, connections: int) -> dict:
+    """Post every (body, signature) once with wrk; its summary (requests, duration, latency percentiles).
+
+    Each wrk thread stops when its share is sent, but wrk itself runs until its duration or SIGINT: this
+    watches the deliveries the app recorded and interrupts wrk as soon as every body was handled."""
+    from app.saleor.models import WebhookDelivery
+
+    work = ROOT / "var" / "bench_wrk"
+    work.mkdir(parents=True, exist_ok=True)
+    bodies = work / "bodies.tsv"
+    with bodies.open("w") as out:
+        for body, signature in items:
+            out.write(f"{signature}\t{body.decode()}\n")
+    script = work / "post.lua"
+    script.write_text(WRK_SCRIPT)
+    threads = min(threads, connections)
+    baseline = WebhookDelivery.objects.count()
+    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", "600s", "--timeout", "30s", "-s", str(script),
+               f"http://127.0.0.1:{port}{path}", "--", str(bodies), str(threads), path, API_URL]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    while process.poll() is None and WebhookDelivery.objects.count() - baseline < len(items):
+        time.sleep(0.05)
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=60)
+    line = next((line for line in output.splitlines() if line.startswith("WRK ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk printed no summary:\n{output}")
+    return json.loads(line[4:])
+
+
+def logged_handler_ms(log_path: Path, since: int) -> list[float]:
+    """`handler_ms` of the app's "webhook" log lines written after byte offset `since`."""
+    found = []
+    with log_path.open() as log:
+        log.seek(since)
+        for line in log:
+            if '"msg": "webhook"' in line:
+                try:
+                    found.append(float(json.loads(line)["handler_ms"]))
+                except (ValueError, KeyError):
+                    continue
+    return found
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
@@ -181,6 +275,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=6000)
     parser.add_argument("--warmup", type=int, default=300)
+    parser.add_argument("--client", choices=["wrk", "python"], default="wrk" if Path("/usr/bin/wrk").exists()
+                        else "python")
+    parser.add_argument("--connections", type=int, default=8, help="wrk: concurrent connections")
     parser.add_argument("--processes", type=int, default=2, help="client processes")
     parser.add_argument("--threads", type=int, default=4, help="client threads per process")
     parser.add_argument("--workers", type=int, default=2)
@@ -284,26 +381,57 @@ def main() -> int:
                     raise RuntimeError("gunicorn did not start; see var/bench_gunicorn.log") from None
                 time.sleep(0.2)
 
-        def run(batch):
+        def _python_run(batch):
             per_process = [batch[i::args.processes] for i in range(args.processes)]
             with multiprocessing.get_context("fork").Pool(args.processes) as pool:
                 parts = pool.map(_client, [(args.port, path, part, args.threads) for part in per_process])
             return [row for part in parts for row in part]
 
-        run(items[: args.warmup])
-        load_before = os.getloadavg()[0]
-        clock = time.perf_counter()
-        rows = run(items[args.warmup:])
-        elapsed = time.perf_counter() - clock
+        def summary(values: list[float]) -> dict[str, float] | None:
+            return {"p50": round(statistics.median(values), 2), "p99": round(percentile(values, 99), 2)} \
+                if values else None
+
+        measured = items[args.warmup:]
+        if args.client == "wrk":
+            run_wrk(args.port, path, items[: args.warmup], args.threads, args.connections)
+            log_file.flush()
+            offset = (ROOT / "var" / "bench_gunicorn.log").stat().st_size
+            load_before = os.getloadavg()[0]
+            wrk = run_wrk(args.port, path, measured, args.threads, args.connections)
+            time.sleep(0.5)  # the last log lines
+            handler_ms = logged_handler_ms(ROOT / "var" / "bench_gunicorn.log", offset)
+            ok = wrk["status_errors"] == 0 and wrk["socket_errors"] == 0 and wrk["requests"] >= len(measured)
+            measures = {
+                "client": f"wrk, {min(args.threads, args.connections)} threads, {args.connections} connections, "
+                          "keep-alive",
+                "requests": wrk["requests"],
+                "statuses": {"non_2xx": wrk["status_errors"], "socket_errors": wrk["socket_errors"]},
+                "req_per_s": round(wrk["requests"] / (wrk["duration_us"] / 1e6), 1),
+                "client_ms": {"p50": round(wrk["p50_us"] / 1000, 2), "p99": round(wrk["p99_us"] / 1000, 2)},
+                "handler_ms": summary(handler_ms),
+                "handler_ms_source": f"{len(handler_ms)} 'webhook' log lines (LOG_LEVEL={args.log_level})",
+            }
+        else:
+            _python_run(items[: args.warmup])
+            load_before = os.getloadavg()[0]
+            clock = time.perf_counter()
+            rows = _python_run(measured)
+            elapsed = time.perf_counter() - clock
+            statuses: dict[int, int] = {}
+            for row in rows:
+                statuses[row[3]] = statuses.get(row[3], 0) + 1
+            ok = statuses.get(200) == len(rows)
+            measures = {
+                "client": f"python, {args.processes} processes x {args.threads} threads, keep-alive",
+                "requests": len(rows),
+                "statuses": statuses,
+                "req_per_s": round(len(rows) / elapsed, 1),
+                "client_ms": summary([r[0] for r in rows]),
+                "intake_ms": summary([r[1] for r in rows if r[1] == r[1]]),
+                "handler_ms": summary([r[2] for r in rows if r[2] == r[2]]),
+            }
         workers = worker_pids(server.pid)
         peaks = {pid: rss_peak_kb(pid) for pid in workers}
-
-        statuses: dict[int, int] = {}
-        for row in rows:
-            statuses[row[3]] = statuses.get(row[3], 0) + 1
-        client_ms = [r[0] for r in rows]
-        intake_ms = [r[1] for r in rows if r[1] == r[1]]
-        handler_ms = [r[2] for r in rows if r[2] == r[2]]
         result = {
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
             "machine": f"{cpu_model()}, {os.cpu_count()} CPUs, Linux {platform.release()}",
@@ -312,21 +440,13 @@ def main() -> int:
             "scenario": args.scenario,
             "gunicorn": f"{args.workers} workers, {args.worker_class}"
                         + (f" x {args.worker_threads} threads" if args.worker_class == "gthread" else ""),
-            "client": f"{args.processes} processes x {args.threads} threads, keep-alive",
             "log_level": args.log_level,
             "load_avg_1m_before_after": [round(load_before, 2), round(os.getloadavg()[0], 2)],
-            "requests": len(rows),
-            "statuses": statuses,
-            "req_per_s": round(len(rows) / elapsed, 1),
-            "client_ms": {"p50": round(statistics.median(client_ms), 2), "p99": round(percentile(client_ms, 99), 2)},
-            "intake_ms": {"p50": round(statistics.median(intake_ms), 2), "p99": round(percentile(intake_ms, 99), 2)}
-            if intake_ms else None,
-            "handler_ms": {"p50": round(statistics.median(handler_ms), 2),
-                           "p99": round(percentile(handler_ms, 99), 2)} if handler_ms else None,
+            **measures,
             "worker_peak_rss_mb": [round(kb / 1024, 1) for kb in peaks.values()],
         }
         print(json.dumps(result, indent=2))
-        return 0 if statuses.get(200) == len(rows) else 1
+        return 0 if ok else 1
     finally:
         if server is not None and server.poll() is None:
             server.send_signal(signal.SIGTERM)
