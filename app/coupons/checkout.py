@@ -337,7 +337,7 @@ def checkout_process(
     Returns None (and touches nothing) for a checkout the app has nothing to do with: no code, no codes
     entered through the app before, no automatic coupon."""
     now = now or timezone.now()
-    if not _concerns_app(installation, checkout):
+    if not checkout_concerns_app(installation, checkout):
         return None
     state = state_lock(installation=installation, checkout_id=checkout.id)
     before = _state_fields(state)
@@ -422,12 +422,12 @@ def checkout_process(
     return Outcome(evaluation=evaluation, verdicts=verdicts, changed=changed, actions=actions)
 
 
-def _concerns_app(installation: Installation, checkout: payloads.Checkout) -> bool:
-    if checkout.voucher_code:
+def checkout_concerns_app(installation: Installation, checkout: payloads.Checkout) -> bool:
+    """Whether the app has anything to do with this checkout: a code on it, codes entered through the app before
+    (a state row), or an automatic coupon (cached per process: no query)."""
+    if checkout.voucher_code or automatic_coupons(installation):
         return True
-    if CheckoutState.objects.filter(installation=installation, checkout_id=checkout.id).exists():
-        return True
-    return bool(automatic_coupons(installation))  # cached per process for AUTOMATIC_TTL: no query
+    return CheckoutState.objects.filter(installation=installation, checkout_id=checkout.id).exists()
 
 
 def _saleor_can_carry(loaded: Loaded, code: str) -> bool:

@@ -7,7 +7,7 @@ import logging
 from decimal import Decimal
 
 from app.coupons import services, writeback
-from app.coupons.checkout import checkout_process
+from app.coupons.checkout import checkout_concerns_app, checkout_process
 from app.coupons.models import CheckoutState, CheckoutVoucher, Code, KnownOrder
 from app.engine import canonical_code
 from app.saleor import payloads
@@ -18,6 +18,14 @@ log = logging.getLogger("app.coupons.handlers")
 
 def _from_app(installation: Installation, event: payloads.Event) -> bool:
     return event.issued_by_app(installation.app_id)
+
+
+def checkout_wanted(*, installation: Installation, event: payloads.CheckoutEvent) -> bool:
+    """Asked by the intake before any write: False for a checkout the app has nothing to do with (no code, never
+    seen, no automatic coupon), which Saleor sends on every change of every checkout. One indexed read at most."""
+    if event.checkout is None or _from_app(installation, event):
+        return False
+    return checkout_concerns_app(installation, event.checkout)
 
 
 def on_checkout_changed(*, installation: Installation, event: payloads.CheckoutEvent) -> None:

@@ -213,9 +213,15 @@ def webhook_handle(
     if getattr(event, "issued_by_app", None) and event.issued_by_app(installation.app_id):
         return WebhookOutcome(200, {"ignored": "own event"}, 0.0)
 
-    digest = hashlib.sha256(raw_body).hexdigest()
     handler = definition.resolve_handler()
+    wanted = definition.resolve_wanted()
     started = time.perf_counter()
+    try:
+        if wanted is not None and not wanted(installation=installation, event=event):
+            return WebhookOutcome(200, {"ignored": "nothing to do"}, round((time.perf_counter() - started) * 1000, 2))
+    except (OperationalError, InterfaceError) as exc:
+        raise Unavailable(f"Database unavailable: {type(exc).__name__}", code="DATABASE_UNAVAILABLE") from exc
+    digest = hashlib.sha256(raw_body).hexdigest()
     try:
         with transaction.atomic():
             if not _delivery_record(installation.pk, definition.event, digest):

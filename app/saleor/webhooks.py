@@ -27,6 +27,10 @@ class WebhookDefinition:
     path: str  # "/api/webhooks/checkout-updated"
     payload_model: type[BaseModel]
     handler: str  # dotted path of `handler(*, installation, event)`
+    # Optional dotted path of `wanted(*, installation, event) -> bool`, asked before any write: False means the
+    # handler would do nothing with this event, so it is answered 200 without a transaction or delivery record
+    # (a no-op needs no idempotency). Read-only and cheap: it runs on every delivery.
+    wanted: str | None = None
 
     @property
     def query(self) -> str:
@@ -35,8 +39,11 @@ class WebhookDefinition:
     def resolve_handler(self) -> Any:
         return import_string(self.handler)
 
+    def resolve_wanted(self) -> Any:
+        return import_string(self.wanted) if self.wanted else None
 
-def define(event: str, payload_model: type[BaseModel], handler: str) -> WebhookDefinition:
+
+def define(event: str, payload_model: type[BaseModel], handler: str, wanted: str | None = None) -> WebhookDefinition:
     """A definition named after its event: CHECKOUT_UPDATED → checkout-updated, webhooks/checkout_updated.graphql."""
     name = event.lower().replace("_", "-")
     return WebhookDefinition(
@@ -46,6 +53,7 @@ def define(event: str, payload_model: type[BaseModel], handler: str) -> WebhookD
         path=f"{WEBHOOK_PATH_PREFIX}{name}",
         payload_model=payload_model,
         handler=handler,
+        wanted=wanted,
     )
 
 
@@ -55,8 +63,8 @@ _COUPONS = "app.coupons.handlers"
 REGISTRY: dict[str, WebhookDefinition] = {
     d.name: d
     for d in [
-        define("CHECKOUT_CREATED", CheckoutEvent, f"{_COUPONS}.on_checkout_changed"),
-        define("CHECKOUT_UPDATED", CheckoutEvent, f"{_COUPONS}.on_checkout_changed"),
+        define("CHECKOUT_CREATED", CheckoutEvent, f"{_COUPONS}.on_checkout_changed", f"{_COUPONS}.checkout_wanted"),
+        define("CHECKOUT_UPDATED", CheckoutEvent, f"{_COUPONS}.on_checkout_changed", f"{_COUPONS}.checkout_wanted"),
         define("ORDER_CREATED", OrderEvent, f"{_COUPONS}.on_order_created"),
         define("ORDER_PAID", OrderEvent, f"{_COUPONS}.on_order_paid"),
         define("ORDER_FULLY_PAID", OrderEvent, f"{_COUPONS}.on_order_paid"),

@@ -121,3 +121,31 @@ def test_concurrent_redeliveries_have_one_effect(live_server, installation, key_
     assert sorted(json.dumps(a.json()) for a in answers) == ['{"duplicate": true}', '{"ok": true}']
     assert Job.objects.filter(kind=EFFECT_KIND).count() == 1
     assert WebhookDelivery.objects.count() == 1
+
+
+def test_checkout_the_app_has_nothing_to_do_with_is_answered_without_writing(saleor_standin, installed_app):
+    # given: no coupon at all; a shopper's checkout changes
+    checkout_with_line(saleor_standin)
+    # then: Saleor's deliveries to the app's own checkout webhook succeeded, and nothing was written
+    deliveries = [d for d in saleor_standin.deliveries_for("CHECKOUT_UPDATED")
+                  if d.url.endswith("/api/webhooks/checkout-updated")]
+    assert deliveries and all(d.status == 200 for d in deliveries)
+    assert {json.dumps(json.loads(d.response_body)) for d in deliveries} == {'{"ignored": "nothing to do"}'}
+    assert not WebhookDelivery.objects.filter(installation=installed_app).exists()
+
+
+def test_checkout_with_a_code_is_recorded_and_handled_once(saleor_standin, installed_app):
+    # given: a code the shopper types in Saleor (not one of the app's: the app still looks at it)
+    variant = saleor_standin.catalog.add_product(name="Mug", price="9.00")
+    saleor_standin.staff.create_voucher(codes=["SALEOR5"], value="5")
+    checkout = saleor_standin.storefront.checkout_create(lines=[(variant, 2)])
+    # when
+    saleor_standin.storefront.add_promo_code(checkout["id"], "SALEOR5")
+    (delivery,) = [d for d in saleor_standin.deliveries_for("CHECKOUT_UPDATED")
+                   if d.url.endswith("/api/webhooks/checkout-updated") and
+                   json.loads(d.raw_body)["checkout"]["voucherCode"] == "SALEOR5"]
+    again = saleor_standin.redeliver(delivery)
+    # then: recorded once, the redelivery is a duplicate
+    assert json.loads(delivery.response_body) == {"ok": True}
+    assert json.loads(again.response_body) == {"duplicate": True}
+    assert WebhookDelivery.objects.filter(installation=installed_app, event="CHECKOUT_UPDATED").count() == 1
