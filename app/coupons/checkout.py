@@ -16,7 +16,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -314,11 +313,10 @@ def state_lock(*, installation: Installation, checkout_id: str) -> CheckoutState
     state = query.first()
     if state is not None:
         return state
-    try:
-        with transaction.atomic():
-            return CheckoutState.objects.create(installation=installation, checkout_id=checkout_id)
-    except IntegrityError:
-        return query.get()
+    # First sight: INSERT ... ON CONFLICT DO NOTHING (no savepoint round trips), then lock whichever row won.
+    CheckoutState.objects.bulk_create([CheckoutState(installation=installation, checkout_id=checkout_id)],
+                                      ignore_conflicts=True)
+    return query.get()
 
 
 def _state_fields(state: CheckoutState) -> str:
