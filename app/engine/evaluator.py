@@ -5,23 +5,36 @@ Hot path notes (the benchmark is 100 lines x 1,000 rules): rules are compiled on
 variant, category, collection and product type), so an evaluation only looks at the rules that can
 concern the cart. Order-level amounts are computed on sums and spread over lines only for the rules
 that end up applied.
+
+Every shortcut below gives the very same ``Decimal`` results, exponents included (``"3.0"`` and
+``"3.00"`` stay apart), as the plain arithmetic it replaces:
+
+* rules with the same product scope and exclusions share one ``_Scope`` per evaluation, with its
+  cached sums, dearest-first order and per-unit shares;
+* order-level amounts are spread on whole numbers of minor units (``money.spread_minor``) when the
+  line totals are at the currency's precision;
+* buy-X-get-Y counts the discounted units of a stretch of units in closed form (``_get_units``) and
+  ranks units from the cart's dearest-first list, sorted once;
+* benefits are told apart by their ``kind`` string (``isinstance`` on pydantic model classes is slow);
+* named tuples (line adjustments, verdicts) are built with ``tuple.__new__``;
+* the view drops its scopes (which point back to it) when the evaluation is over, so that its objects
+  are freed at once rather than left to the cyclic garbage collector.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, getcontext
+from operator import itemgetter
 from typing import Any
 
 from app.engine.inputs import Cart, CodeState, Customer, Usage, canonical_code, usage_of
-from app.engine.money import Money, currency_precision, spread
+from app.engine.money import Money, currency_precision, spread, spread_minor, to_minor_units
 from app.engine.reasons import Reason, Verdict
 from app.engine.result import AppliedRule, Evaluation, GiftLine, LineAdjustment, ShippingAdjustment
 from app.engine.rules import (
     BuyXGetYBenefit,
-    FixedAmountBenefit,
-    FixedPerUnitBenefit,
     GiftBenefit,
     PercentageBenefit,
     Rule,
@@ -36,6 +49,17 @@ _HUNDRED = Decimal(100)
 _ZERO = Decimal(0)
 _DIMENSIONS = ("product", "variant", "category", "collection", "product_type")
 _EXPONENTS = {p: Decimal(1).scaleb(-p) for p in range(0, 5)}
+#: ``_new_tuple(LineAdjustment, (line_id, rule_id, code, amount))`` builds the same named tuple as
+#: ``LineAdjustment(line_id, rule_id, code, amount)`` without going through its Python-level
+#: ``__new__`` (an evaluation builds hundreds of them); likewise for ``Verdict`` (all five fields).
+_new_tuple = tuple.__new__
+#: A marker for "not looked at yet" where ``None`` is a meaningful value.
+_UNSEEN = object()
+#: Bounds under which line totals are exact products (see ``_View.minor_units``): 20 + 7 digits <= 28.
+_SMALL_PRICE = 10**20  # minor units
+_SMALL_QUANTITY = 10**7
+#: Up to this many eligible lines a scope sorts its own lines rather than filter the cart's sorted list.
+_SMALL_SCOPE = 16
 
 
 class _Compiled:
@@ -47,6 +71,7 @@ class _Compiled:
         "includes", "excludes", "attribute_excludes", "metadata_excludes", "has_exclusions",
         "required_products", "required_variants", "required_mode", "first_order_only", "login_required",
         "customers", "groups", "benefit", "kind", "fraction", "apply_to_order", "customer_checks",
+        "tier_fractions", "buy", "get", "limit", "get_set", "scope_key",
     )
 
     def __init__(self, rule: Rule, ordinal: int) -> None:
@@ -91,6 +116,12 @@ class _Compiled:
         self.attribute_excludes = tuple((k, frozenset(v)) for k, v in sorted(cond.excluded_line_attributes.items()))
         self.metadata_excludes = tuple((k, frozenset(v)) for k, v in sorted(cond.excluded_line_metadata.items()))
         self.has_exclusions = bool(self.excludes or self.attribute_excludes or self.metadata_excludes)
+        #: What the rule's scope in a cart depends on (rules with the same key share one ``_Scope``);
+        #: ``RuleIndex`` replaces it by a small number, the same for equal keys (quicker to hash).
+        self.scope_key: Any = (
+            self.includes, self.excludes, self.attribute_excludes, self.metadata_excludes,
+            getattr(benefit, "apply_to", "eligible") == "order",
+        )
         self.required_products = cond.required_product_ids
         self.required_variants = cond.required_variant_ids
         self.required_mode = cond.required_mode
@@ -107,6 +138,15 @@ class _Compiled:
             benefit, PercentageBenefit | ShippingBenefit | BuyXGetYBenefit
         ) else None
         self.apply_to_order = getattr(benefit, "apply_to", "eligible") == "order"
+        # Per kind, what the hot path would otherwise recompute (or read through pydantic) every time.
+        self.tier_fractions = tuple(
+            None if tier.percent is None else tier.percent / _HUNDRED for tier in benefit.tiers
+        ) if isinstance(benefit, TieredBenefit) else ()
+        is_bxgy = isinstance(benefit, BuyXGetYBenefit)
+        self.buy = benefit.buy_quantity if is_bxgy else 0
+        self.get = benefit.get_quantity if is_bxgy else 0
+        self.limit = benefit.max_applications if is_bxgy else None
+        self.get_set = is_bxgy and benefit.has_get_set
 
 
 class _Bucket:
@@ -134,11 +174,9 @@ class _Bucket:
             table = self.by_dimension[dim]
             if not table:
                 continue
-            for key in view.index[dim]:
-                hits = table.get(key)
-                if hits:
-                    for c in hits:
-                        found[c.ordinal] = c
+            for key in table.keys() & view.index[dim].keys():  # a set intersection, done in C
+                for c in table[key]:
+                    found[c.ordinal] = c
 
 
 class RuleIndex:
@@ -149,6 +187,9 @@ class RuleIndex:
     def __init__(self, rules: Iterable[Rule]) -> None:
         ordered = sorted(rules, key=lambda r: r.id)
         compiled = [_Compiled(rule, i) for i, rule in enumerate(ordered)]
+        scope_keys: dict[Any, int] = {}
+        for c in compiled:
+            c.scope_key = scope_keys.setdefault(c.scope_key, len(scope_keys))
         self.rules: tuple[_Compiled, ...] = tuple(compiled)
         self.by_id: dict[str, _Compiled] = {}
         for c in compiled:
@@ -172,7 +213,10 @@ class RuleIndex:
 
     def candidate_count(self, cart: Cart) -> int:
         """How many automatic rules the index keeps for this cart (for benchmarks and diagnostics)."""
-        return len(self.automatic(_View(cart), False))
+        view = _View(cart)
+        count = len(self.automatic(view, False))
+        view.release()
+        return count
 
     def automatic(self, view: _View, report_all: bool) -> list[_Compiled]:
         if report_all:
@@ -196,7 +240,9 @@ class _View:
 
     __slots__ = (
         "cart", "lines", "n", "totals", "quantities", "units", "subtotal", "quantity", "currency", "exp",
-        "channel", "index", "all_lines", "shipping", "scope_all", "_exact_units", "_flags", "line_ids", "position",
+        "channel", "index", "all_lines", "shipping", "scope_all", "_exact_units", "_flags", "line_ids", "_position",
+        "scopes",
+        "_minor_units", "_minor_totals", "_dearest", "_units_from_totals",
     )
 
     def __init__(self, cart: Cart) -> None:
@@ -235,18 +281,92 @@ class _View:
         }
         self.all_lines = list(range(self.n))
         self.line_ids = [line.id for line in cart.lines]
-        self.position = {line_id: i for i, line_id in enumerate(self.line_ids)}
+        self._position: dict[str, int] | None = None
         self.scope_all = _Scope(self, self.all_lines, self.all_lines, [])
+        self.scopes: dict[Any, _Scope] = {}
         self._exact_units: bool | None = None
+        self._minor_units: list[int] | None | bool = False
+        self._minor_totals: list[int] | None | bool = False
+        self._dearest: list[tuple[Decimal, int, int]] | None = None
+        self._units_from_totals: bool | None = None
         self._flags: dict[tuple[str, str], dict[str, list[int]]] = {}
+
+    def release(self) -> None:
+        """Drop the scopes, which point back to this view: without that cycle, everything the
+        evaluation built goes as soon as it is over (reference counting) instead of piling up for the
+        garbage collector. Call it when done with the view."""
+        self.scopes.clear()
+        self.scope_all = None  # type: ignore[assignment]
+
+    @property
+    def position(self) -> dict[str, int]:
+        """``{line id: line index}`` (built on first use: only a redistributed fixed amount needs it)."""
+        if self._position is None:
+            self._position = {line_id: i for i, line_id in enumerate(self.line_ids)}
+        return self._position
+
+    @property
+    def minor_units(self) -> list[int] | None:
+        """The unit prices in minor units when they are all at the currency's precision, below
+        ``_SMALL_PRICE`` minor units, and every quantity below ``_SMALL_QUANTITY``; else ``None``
+        (computed once).
+
+        Then unit price x quantity has at most 20 + 7 significant digits, so the context's 28 (at
+        least) hold each line total exactly: it is ``minor_units[i] * quantity`` minor units, the
+        unit price is at the currency's precision (``exact_units``), and the total divided by the
+        quantity gives the unit price back exactly (``units_from_totals``)."""
+        if self._minor_units is False:
+            minor = to_minor_units(self.units, self.currency)
+            if minor is not None and (
+                max(minor, default=0) >= _SMALL_PRICE
+                or max(self.quantities, default=0) >= _SMALL_QUANTITY
+                or getcontext().prec < 28
+            ):
+                minor = None
+            self._minor_units = minor
+        return self._minor_units  # type: ignore[return-value]
 
     @property
     def exact_units(self) -> bool:
         """True when every unit price is at the currency's precision (then per-unit sums need no rounding)."""
         if self._exact_units is None:
-            exp = self.exp
-            self._exact_units = all(unit == unit.quantize(exp) for unit in self.units)
+            if self.minor_units is not None:
+                self._exact_units = True
+            else:
+                exp = self.exp
+                self._exact_units = all(unit == unit.quantize(exp) for unit in self.units)
         return self._exact_units
+
+    def dearest_first(self) -> list[tuple[Decimal, int, int]]:
+        """``(unit price, line index, quantity)`` of every line with units, dearest first, ties by
+        line order (computed once)."""
+        if self._dearest is None:
+            self._dearest = _dearest_first(self.all_lines, self.units, self.quantities)
+        return self._dearest
+
+    @property
+    def units_from_totals(self) -> bool:
+        """True when every line with units gives back its unit price as ``total / quantity`` (the
+        unit value buy-X-get-Y computes on the original prices once some units are used): then the
+        lines rank as in ``dearest_first``."""
+        if self._units_from_totals is None:
+            units, quantities = self.units, self.quantities
+            self._units_from_totals = self.minor_units is not None or all(
+                total / quantities[i] == units[i] for i, total in enumerate(self.totals) if quantities[i] > 0
+            )
+        return self._units_from_totals
+
+    @property
+    def minor_totals(self) -> list[int] | None:
+        """The line totals in minor units (``None`` when one is not at the currency's precision),
+        computed once, for ``spread`` over the original prices."""
+        if self._minor_totals is False:
+            minor_units = self.minor_units
+            if minor_units is not None:
+                self._minor_totals = [m * q for m, q in zip(minor_units, self.quantities, strict=True)]
+            else:
+                self._minor_totals = to_minor_units(self.totals, self.currency)
+        return self._minor_totals  # type: ignore[return-value]
 
     def flags(self, source: str, key: str) -> dict[str, list[int]]:
         """``{value: [line index, ...]}`` of the lines whose attribute / metadata ``key`` is set."""
@@ -261,7 +381,7 @@ class _View:
         return cached
 
     def money(self, amount: Decimal) -> str:
-        return str(amount.quantize(self.exp, rounding=ROUND_HALF_UP))
+        return str(amount.quantize(self.exp, ROUND_HALF_UP))
 
     def lookup(self, dim: str, keys: frozenset[str]) -> set[int]:
         table = self.index[dim]
@@ -292,16 +412,16 @@ class _Scope:
         self.eligible = eligible
         self.base = base
         self.excluded = excluded
-        self._eligible_total: Decimal | None = None
-        self._base_total: Decimal | None = None
-        self._units: int | None = None
-        self._per_unit: dict[Decimal, Decimal] | None = None
-        self._pool: list[tuple[Decimal, int, int]] | None = None
+        # Caches, filled on first use (one chained assignment: a scope is built per candidate rule).
+        self._eligible_total = self._base_total = self._units = self._per_unit = self._pool = None
 
     @property
     def eligible_total(self) -> Decimal:
         if self._eligible_total is None:
-            self._eligible_total = _sum(self.view.totals, self.eligible)
+            view = self.view
+            # Every line: the cart's subtotal is that very sum (same additions, same order).
+            all_lines = len(self.eligible) == view.n
+            self._eligible_total = view.subtotal if all_lines else _sum(view.totals, self.eligible)
         return self._eligible_total
 
     @property
@@ -315,31 +435,56 @@ class _Scope:
     @property
     def units(self) -> int:
         if self._units is None:
-            q = self.view.quantities
-            self._units = sum(q[i] for i in self.eligible)
+            view = self.view
+            eligible = self.eligible
+            self._units = view.quantity if len(eligible) == view.n else sum(map(view.quantities.__getitem__, eligible))
         return self._units
 
-    def per_unit_total(self, amount: Decimal) -> Decimal:
-        """Sum over eligible lines of min(amount, unit price) x quantity, on the original prices."""
+    def per_unit_shares(self, amount: Decimal) -> tuple[Decimal, list[tuple[int, Decimal]]]:
+        """``amount`` off each eligible unit, on the original prices: the total (the sum over eligible
+        lines of min(amount, unit price) x quantity) and the ``(line index, share)`` pairs of the
+        lines it takes something off, in line order. Cached per amount as written (``str``: 1.5 and
+        1.50 give shares written differently): the store-wide rules of an evaluation share one scope."""
         if self._per_unit is None:
             self._per_unit = {}
-        total = self._per_unit.get(amount)
-        if total is None:
-            units, quantities = self.view.units, self.view.quantities
+        key = str(amount)
+        cached = self._per_unit.get(key)
+        if cached is None:
+            view = self.view
+            units, quantities, totals = view.units, view.quantities, view.totals
+            per_quantity: dict[int, Decimal] = {}  # amount x quantity, for each quantity met
             total = _ZERO
+            shares = []
             for i in self.eligible:
-                unit = units[i]
-                total += (unit if unit < amount else amount) * quantities[i]
-            self._per_unit[amount] = total
-        return total
+                if units[i] < amount:
+                    share = totals[i]  # the line's total is that very product, unit price x quantity
+                else:
+                    quantity = quantities[i]
+                    share = per_quantity.get(quantity)  # type: ignore[assignment]
+                    if share is None:
+                        share = per_quantity[quantity] = amount * quantity
+                total += share
+                if share > _ZERO:
+                    shares.append((i, share))
+            cached = self._per_unit[key] = (total, shares)
+        return cached
 
     def dearest_first(self) -> list[tuple[Decimal, int, int]]:
-        """``(unit price, line index, quantity)`` of the eligible lines, dearest first (original prices)."""
+        """``(unit price, line index, quantity)`` of the eligible lines with units, dearest first, ties
+        by line order (original prices).
+
+        A large scope takes its lines from the cart's own dearest-first list (sorted once per
+        evaluation): keeping the order of a sorted list while dropping entries leaves it sorted."""
         if self._pool is None:
             view = self.view
-            pool = [(view.units[i], i, view.quantities[i]) for i in self.eligible if view.quantities[i] > 0]
-            pool.sort(key=_dearest)
-            self._pool = pool
+            eligible = self.eligible
+            if len(eligible) == view.n:
+                self._pool = view.dearest_first()
+            elif len(eligible) > _SMALL_SCOPE:
+                members = set(eligible)
+                self._pool = [unit for unit in view.dearest_first() if unit[1] in members]
+            else:
+                self._pool = _dearest_first(eligible, view.units, view.quantities)
         return self._pool
 
 
@@ -347,12 +492,30 @@ def _dearest(unit: tuple[Decimal, int, int]) -> tuple[Decimal, int]:
     return (-unit[0], unit[1])
 
 
+def _dearest_first(
+    indices: Sequence[int], units: Sequence[Decimal], quantities: Sequence[int]
+) -> list[tuple[Decimal, int, int]]:
+    """``(unit price, line index, quantity)`` of the lines ``indices`` (ascending) that have units,
+    dearest first, ties by line order: the order ``sort(key=_dearest)`` gives, obtained by sorting
+    the ascending indices on the price alone with ``reverse=True`` (Python's sort stays stable when
+    reversed, so lines at the same price keep their ascending order)."""
+    order = sorted(indices, key=units.__getitem__, reverse=True)
+    return [(units[i], i, quantities[i]) for i in order if quantities[i] > 0]
+
+
 def _scope(c: _Compiled, view: _View) -> _Scope:
+    """``c``'s scope in this cart, shared with every rule of the evaluation that has the same product
+    scope and exclusions (``c.scope_key``): a scope depends on nothing else, and its cached sums
+    neither."""
+    scope = view.scopes.get(c.scope_key)
+    if scope is None:
+        scope = view.scopes[c.scope_key] = _new_scope(c, view)
+    return scope
+
+
+def _new_scope(c: _Compiled, view: _View) -> _Scope:
     if c.includes:
-        hit: set[int] = set()
-        for dim, keys in c.includes:
-            hit |= view.lookup(dim, keys)
-        included = sorted(hit)
+        included = _included_lines(c, view)
     else:
         if not c.has_exclusions:
             return view.scope_all
@@ -368,11 +531,39 @@ def _scope(c: _Compiled, view: _View) -> _Scope:
                 if not values or value in values:
                     out.update(indices)
     eligible = [i for i in included if i not in out]
+    if included is view.all_lines:
+        # No inclusion: the excluded lines are ``out`` itself, and a whole-order base is ``eligible``.
+        return _Scope(view, eligible, eligible, sorted(out))
     base = [i for i in view.all_lines if i not in out] if c.apply_to_order else eligible
     return _Scope(view, eligible, base, [i for i in included if i in out])
 
 
+def _included_lines(c: _Compiled, view: _View) -> list[int]:
+    """Ascending indices of the lines matching one of ``c``'s inclusions. Usually a single key of the
+    cart's index matches (one category, one of a few products): its list is already ascending and
+    without repeats, so it is copied as is instead of going through a set and a sort."""
+    found: list[list[int]] = []
+    for dim, keys in c.includes:
+        table = view.index[dim]
+        for key in table.keys() & keys:  # a set intersection, done in C
+            found.append(table[key])
+    if len(found) == 1:
+        return list(found[0])
+    hit: set[int] = set()
+    for lines in found:
+        hit.update(lines)
+    return sorted(hit)
+
+
 # --------------------------------------------------------------------------------------------- checks
+
+def _fail(report: tuple[list[Verdict], _Compiled, str | None, bool], reason: Reason, **details: Any) -> bool:
+    """Add the verdict ``reason`` for the rule and code of ``report`` (``_check``'s verdicts, rule, code
+    and ``first_only``) and return ``first_only``: ``if <condition> and _fail(...): return``."""
+    out, c, code, first_only = report
+    out.append(Verdict(reason, code, c.id, c.name, details))
+    return first_only
+
 
 def _check(
     c: _Compiled,
@@ -387,26 +578,24 @@ def _check(
     out: list[Verdict] = []
     code = state.code if state is not None else None
 
-    def fail(reason: Reason, **details: Any) -> bool:
-        out.append(Verdict(reason, code, c.id, c.name, details))
-        return first_only
+    report = (out, c, code, first_only)  # for _fail (cheaper than a closure: one per candidate rule)
 
-    if state is not None and not state.active and fail(Reason.DISABLED, what="code"):
+    if state is not None and not state.active and _fail(report, Reason.DISABLED, what="code"):
         return out, None
-    if not c.enabled and fail(Reason.DISABLED, what="rule"):
+    if not c.enabled and _fail(report, Reason.DISABLED, what="rule"):
         return out, None
-    if c.starts_at is not None and now < c.starts_at and fail(
-        Reason.NOT_STARTED, starts_at=c.starts_at.isoformat()
+    if c.starts_at is not None and now < c.starts_at and _fail(
+        report, Reason.NOT_STARTED, starts_at=c.starts_at.isoformat()
     ):
         return out, None
-    if c.ends_at is not None and now >= c.ends_at and fail(Reason.EXPIRED, ends_at=c.ends_at.isoformat()):
+    if c.ends_at is not None and now >= c.ends_at and _fail(report, Reason.EXPIRED, ends_at=c.ends_at.isoformat()):
         return out, None
-    if c.channels and view.channel not in c.channels and fail(
-        Reason.WRONG_CHANNEL, channel=view.channel, allowed=sorted(c.channels)
+    if c.channels and view.channel not in c.channels and _fail(
+        report, Reason.WRONG_CHANNEL, channel=view.channel, allowed=sorted(c.channels)
     ):
         return out, None
-    if c.currency is not None and c.currency != view.currency and fail(
-        Reason.CURRENCY_MISMATCH, currency=view.currency, expected=c.currency
+    if c.currency is not None and c.currency != view.currency and _fail(
+        report, Reason.CURRENCY_MISMATCH, currency=view.currency, expected=c.currency
     ):
         return out, None
 
@@ -415,28 +604,30 @@ def _check(
         needs_login = c.login_required or bool(c.customers) or bool(c.groups)
         if needs_login and not customer.logged_in:
             login_reported = True
-            if fail(Reason.LOGIN_REQUIRED):
+            if _fail(report, Reason.LOGIN_REQUIRED):
                 return out, None
         if state is not None and state.assigned_customer is not None:
             if customer.id is None and not customer.email:
                 if not login_reported:
                     login_reported = True
-                    if fail(Reason.LOGIN_REQUIRED):
+                    if _fail(report, Reason.LOGIN_REQUIRED):
                         return out, None
-            elif not customer.matches(state.assigned_customer) and fail(Reason.NOT_THIS_CUSTOMER, assigned="code"):
+            elif not customer.matches(state.assigned_customer) and _fail(
+                report, Reason.NOT_THIS_CUSTOMER, assigned="code"
+            ):
                 return out, None
         if customer.logged_in:
             if c.customers and not (
                 (customer.id is not None and customer.id in c.customers)
                 or (customer.email is not None and customer.email.strip().lower() in c.customers)
-            ) and fail(Reason.NOT_THIS_CUSTOMER, assigned="rule"):
+            ) and _fail(report, Reason.NOT_THIS_CUSTOMER, assigned="rule"):
                 return out, None
-            if c.groups and c.groups.isdisjoint(customer.groups) and fail(
-                Reason.NOT_IN_CUSTOMER_LISTS, groups=sorted(c.groups)
+            if c.groups and c.groups.isdisjoint(customer.groups) and _fail(
+                report, Reason.NOT_IN_CUSTOMER_LISTS, groups=sorted(c.groups)
             ):
                 return out, None
-        if c.first_order_only and customer.orders_count > 0 and fail(
-            Reason.FIRST_ORDER_ONLY, orders_count=customer.orders_count
+        if c.first_order_only and customer.orders_count > 0 and _fail(
+            report, Reason.FIRST_ORDER_ONLY, orders_count=customer.orders_count
         ):
             return out, None
     if state is not None or usage is not None:
@@ -444,10 +635,10 @@ def _check(
             ("code", state.uses_left if state else None, state.customer_uses_left if state else None),
             ("rule", usage.uses_left if usage else None, usage.customer_uses_left if usage else None),
         ):
-            if uses is not None and uses <= 0 and fail(Reason.USAGE_CAP_REACHED, scope=scope_name):
+            if uses is not None and uses <= 0 and _fail(report, Reason.USAGE_CAP_REACHED, scope=scope_name):
                 return out, None
-            if customer_uses is not None and customer_uses <= 0 and fail(
-                Reason.CUSTOMER_CAP_REACHED, scope=scope_name
+            if customer_uses is not None and customer_uses <= 0 and _fail(
+                report, Reason.CUSTOMER_CAP_REACHED, scope=scope_name
             ):
                 return out, None
 
@@ -459,18 +650,18 @@ def _check(
         )
         wanted = len(c.required_products) + len(c.required_variants)
         failed = bool(missing) if c.required_mode == "all" else len(missing) == wanted
-        if failed and fail(Reason.REQUIRED_PRODUCT_MISSING, missing=missing, mode=c.required_mode):
+        if failed and _fail(report, Reason.REQUIRED_PRODUCT_MISSING, missing=missing, mode=c.required_mode):
             return out, None
 
     scope = _scope(c, view)
     if not scope.eligible:
         details: dict[str, Any] = {"excluded_lines": [view.lines[i].id for i in scope.excluded]}
-        if fail(Reason.NO_ELIGIBLE_PRODUCT, **details):
+        if _fail(report, Reason.NO_ELIGIBLE_PRODUCT, **details):
             return out, scope
     if c.min_subtotal is not None:
         measured = view.subtotal if c.subtotal_scope == "cart" else scope.eligible_total
-        if measured < c.min_subtotal and fail(
-            Reason.MIN_SUBTOTAL_NOT_MET,
+        if measured < c.min_subtotal and _fail(
+            report, Reason.MIN_SUBTOTAL_NOT_MET,
             min=view.money(c.min_subtotal),
             subtotal=view.money(measured),
             missing=view.money(c.min_subtotal - measured),
@@ -480,21 +671,22 @@ def _check(
             return out, scope
     if c.min_quantity is not None:
         units = scope.units
-        if units < c.min_quantity and fail(
-            Reason.MIN_QUANTITY_NOT_MET, min=c.min_quantity, quantity=units, missing=c.min_quantity - units
+        if units < c.min_quantity and _fail(
+            report, Reason.MIN_QUANTITY_NOT_MET, min=c.min_quantity, quantity=units, missing=c.min_quantity - units
         ):
             return out, scope
 
-    benefit = c.benefit
-    if isinstance(benefit, ShippingBenefit):
-        if not view.shipping and fail(Reason.NOTHING_TO_DISCOUNT, why="no_shipping"):
+    benefit: Any = c.benefit
+    kind = c.kind  # dispatch on the kind: isinstance on pydantic model classes is comparatively slow
+    if kind == "shipping":
+        if not view.shipping and _fail(report, Reason.NOTHING_TO_DISCOUNT, why="no_shipping"):
             return out, scope
-    elif isinstance(benefit, TieredBenefit) and scope.eligible:
+    elif kind == "tiered" and scope.eligible:
         first_tier = benefit.tiers[0].threshold
         if benefit.basis == "subtotal":
             measured = scope.eligible_total
-            if measured < first_tier and fail(
-                Reason.MIN_SUBTOTAL_NOT_MET,
+            if measured < first_tier and _fail(
+                report, Reason.MIN_SUBTOTAL_NOT_MET,
                 min=view.money(first_tier),
                 subtotal=view.money(measured),
                 missing=view.money(first_tier - measured),
@@ -504,36 +696,34 @@ def _check(
                 return out, scope
         else:
             units = scope.units
-            if units < first_tier and fail(
-                Reason.MIN_QUANTITY_NOT_MET, min=int(first_tier), quantity=units, missing=int(first_tier) - units
+            if units < first_tier and _fail(
+                report, Reason.MIN_QUANTITY_NOT_MET,
+                min=int(first_tier), quantity=units, missing=int(first_tier) - units,
             ):
                 return out, scope
-    elif isinstance(benefit, BuyXGetYBenefit) and scope.eligible:
-        if benefit.has_get_set:
+    elif kind == "buy_x_get_y" and scope.eligible:
+        if c.get_set:
             get_lines = _get_lines(benefit, view)
-            if not get_lines and fail(Reason.NO_ELIGIBLE_PRODUCT, excluded_lines=[], set="get"):
+            if not get_lines and _fail(report, Reason.NO_ELIGIBLE_PRODUCT, excluded_lines=[], set="get"):
                 return out, scope
             units = scope.units
-            if units < benefit.buy_quantity and fail(
-                Reason.MIN_QUANTITY_NOT_MET, min=benefit.buy_quantity, quantity=units,
-                missing=benefit.buy_quantity - units,
+            if units < c.buy and _fail(
+                report, Reason.MIN_QUANTITY_NOT_MET, min=c.buy, quantity=units, missing=c.buy - units,
             ):
                 return out, scope
         else:
             units = scope.units
-            needed = benefit.buy_quantity + benefit.get_quantity
-            if units < needed and fail(
-                Reason.MIN_QUANTITY_NOT_MET, min=needed, quantity=units, missing=needed - units
+            needed = c.buy + c.get
+            if units < needed and _fail(
+                report, Reason.MIN_QUANTITY_NOT_MET, min=needed, quantity=units, missing=needed - units
             ):
                 return out, scope
     return out, scope
 
 
 def _sum(values: Sequence[Decimal], indices: Sequence[int]) -> Decimal:
-    total = _ZERO
-    for i in indices:
-        total += values[i]
-    return total
+    """``values[i]`` added up over ``indices``, in that order, starting from ``Decimal(0)``."""
+    return sum(map(values.__getitem__, indices), _ZERO)
 
 
 def _get_lines(benefit: BuyXGetYBenefit, view: _View) -> list[int]:
@@ -552,12 +742,12 @@ def _get_lines(benefit: BuyXGetYBenefit, view: _View) -> list[int]:
 
 class _Outcome:
     """What one rule takes off, before clamping: an order-level ``lines_amount`` to spread by value
-    over ``spread_over``, or ``explicit`` per-line amounts, or ``per_unit`` off each unit of
-    ``per_unit_lines`` (computed only when the rule applies); ``shipping``; a gift; the
-    buy-X-get-Y units it uses."""
+    over ``spread_over`` (computed only when the rule applies), or ``explicit`` per-line amounts, or
+    the ``(line index, amount)`` pairs already ``allocated`` in line order (per-unit amounts);
+    ``shipping``; a gift; the buy-X-get-Y units it uses."""
 
-    __slots__ = ("lines_amount", "shipping", "spread_over", "explicit", "per_unit", "per_unit_lines",
-                 "consumed", "gift", "gift_value", "redistribute")
+    __slots__ = ("lines_amount", "shipping", "spread_over", "explicit", "allocated", "consumed", "gift",
+                 "gift_value", "redistribute")
 
     def __init__(
         self,
@@ -568,20 +758,18 @@ class _Outcome:
         consumed: dict[int, int] | None = None,
         gift: GiftBenefit | None = None,
         gift_value: Decimal = _ZERO,
-        per_unit: Decimal | None = None,
-        per_unit_lines: list[int] | None = None,
         redistribute: bool = False,
+        allocated: list[tuple[int, Decimal]] | None = None,
     ) -> None:
-        self.redistribute = redistribute
         self.lines_amount = lines_amount
         self.shipping = shipping
         self.spread_over = spread_over
         self.explicit = explicit
+        self.allocated = allocated
         self.consumed = consumed
         self.gift = gift
         self.gift_value = gift_value
-        self.per_unit = per_unit
-        self.per_unit_lines = per_unit_lines
+        self.redistribute = redistribute
 
     @property
     def value(self) -> Decimal:
@@ -590,44 +778,64 @@ class _Outcome:
 
     def allocation(self, view: _View, values: Sequence[Decimal]) -> Iterable[tuple[int, Decimal]]:
         """``(line index, amount)`` pairs, in line order, summing to ``lines_amount``."""
+        if self.allocated is not None:
+            return self.allocated
         if self.explicit is not None:
             return sorted(self.explicit.items())
-        if self.per_unit is not None and self.per_unit_lines is not None:
-            return _per_unit_allocation(self.per_unit, self.per_unit_lines, view, values)
         if not self.spread_over or self.lines_amount <= 0:
             return []
-        weights = [values[i] for i in self.spread_over]
-        return zip(self.spread_over, spread(self.lines_amount, weights, view.currency), strict=True)
+        over = self.spread_over
+        shares = None
+        if values is view.totals:
+            minor_totals = view.minor_totals
+            if minor_totals is not None:
+                shares = spread_minor(self.lines_amount, [minor_totals[i] for i in over], view.currency)
+        if shares is None:
+            shares = spread(self.lines_amount, [values[i] for i in over], view.currency)
+        return zip(over, shares, strict=True)
 
 
 def _per_unit_allocation(
     per_unit: Decimal, lines: Sequence[int], view: _View, values: Sequence[Decimal]
 ) -> list[tuple[int, Decimal]]:
+    """``per_unit`` off each unit of ``lines`` valued at ``values`` (the unit value is the line's
+    value over its quantity), rounded half up, never more than the line's value: ``(line index,
+    amount)`` pairs in line order. On the original prices at the currency's precision,
+    ``_Scope.per_unit_shares`` gives the same pairs without rounding."""
     out = []
     exp = view.exp
-    if values is view.totals and view.exact_units and per_unit == per_unit.quantize(exp):
-        units, quantities = view.units, view.quantities
-        for i in lines:
-            unit = units[i]
-            amount = (unit if unit < per_unit else per_unit) * quantities[i]
-            if amount > 0:
-                out.append((i, amount))
-        return out
+    quantities = view.quantities
+    # A line worth at least per_unit x quantity (that product computed exactly) has a unit value of
+    # at least per_unit, whatever the rounding of value / quantity (rounding is monotonic and per_unit
+    # is a representable number): it takes per_unit x quantity, worked out once per quantity.
+    products: dict[int, Any] = {}
+    rounded: dict[int, Decimal] = {}
+    digits = len(per_unit.as_tuple().digits)
     for i in lines:
-        quantity = view.quantities[i]
-        if quantity <= 0 or values[i] <= 0:
+        quantity = quantities[i]
+        value = values[i]
+        if quantity <= 0 or value <= _ZERO:
             continue
-        unit = values[i] / quantity
-        amount = ((unit if unit < per_unit else per_unit) * quantity).quantize(exp, rounding=ROUND_HALF_UP)
-        if amount > values[i]:
-            amount = values[i]
-        if amount > 0:
+        product = products.get(quantity, _UNSEEN)
+        if product is _UNSEEN:
+            exact = digits + len(str(quantity)) <= getcontext().prec
+            product = products[quantity] = per_unit * quantity if exact else None
+        if product is not None and value >= product:
+            amount = rounded.get(quantity)  # type: ignore[assignment]
+            if amount is None:
+                amount = rounded[quantity] = product.quantize(exp, ROUND_HALF_UP)
+        else:
+            unit = value / quantity
+            amount = ((unit if unit < per_unit else per_unit) * quantity).quantize(exp, ROUND_HALF_UP)
+        if amount > value:
+            amount = value
+        if amount > _ZERO:
             out.append((i, amount))
     return out
 
 
 def _percent_of(amount: Decimal, fraction: Decimal, exp: Decimal) -> Decimal:
-    return (amount * fraction).quantize(exp, rounding=ROUND_HALF_UP)
+    return (amount * fraction).quantize(exp, ROUND_HALF_UP)
 
 
 def _value(
@@ -640,81 +848,116 @@ def _value(
 ) -> _Outcome:
     """What ``c`` is worth on ``values`` (current line totals) and ``shipping`` (current shipping).
     On the original prices (``values is view.totals``) the scope's cached sums are used."""
-    benefit = c.benefit
+    benefit: Any = c.benefit
+    kind = c.kind  # dispatch on the kind: isinstance on pydantic model classes is comparatively slow
     exp = view.exp
     original = values is view.totals
-    if isinstance(benefit, PercentageBenefit):
+    if kind == "percentage":
         base = scope.base_total if original else _sum(values, scope.base)
         amount = _percent_of(base, c.fraction, exp)
         if benefit.max_discount is not None:
-            amount = min(amount, benefit.max_discount.quantize(exp, rounding=ROUND_HALF_UP))
+            amount = min(amount, benefit.max_discount.quantize(exp, ROUND_HALF_UP))
         return _Outcome(max(amount, _ZERO), spread_over=scope.base)
-    if isinstance(benefit, FixedAmountBenefit):
+    if kind == "fixed_amount":
         base = scope.base_total if original else _sum(values, scope.base)
-        amount = min(benefit.amount.quantize(exp, rounding=ROUND_HALF_UP), max(base, _ZERO))
+        amount = min(benefit.amount.quantize(exp, ROUND_HALF_UP), max(base, _ZERO))
         return _Outcome(amount, spread_over=scope.base, redistribute=True)
-    if isinstance(benefit, TieredBenefit):
-        measured = scope.eligible_total if benefit.basis == "subtotal" else Decimal(scope.units)
-        tier = None
-        for candidate in benefit.tiers:
-            if candidate.threshold <= measured:
-                tier = candidate
-        if tier is None:
+    if kind == "tiered":
+        reached = _tier_reached(benefit, scope)
+        if reached is None:
             return _Outcome(_ZERO)
         base = max(scope.base_total if original else _sum(values, scope.base), _ZERO)
-        if tier.percent is not None:
-            return _Outcome(_percent_of(base, tier.percent / _HUNDRED, exp), spread_over=scope.base)
-        amount = min(tier.amount.quantize(exp, rounding=ROUND_HALF_UP), base)  # type: ignore[union-attr]
-        return _Outcome(amount, spread_over=scope.base, redistribute=True)
-    if isinstance(benefit, FixedPerUnitBenefit):
+        fixed = c.tier_fractions[reached] is None
+        return _Outcome(_tier_amount(c, reached, base, exp), spread_over=scope.base, redistribute=fixed)
+    if kind == "fixed_per_unit":
         per_unit = benefit.amount
         if original and view.exact_units and per_unit == per_unit.quantize(exp):
-            total = scope.per_unit_total(per_unit)
+            total, shares = scope.per_unit_shares(per_unit)
         else:
-            total = sum((a for _, a in _per_unit_allocation(per_unit, scope.eligible, view, values)), _ZERO)
-        return _Outcome(total, per_unit=per_unit, per_unit_lines=scope.eligible)
-    if isinstance(benefit, ShippingBenefit):
+            shares = _per_unit_allocation(per_unit, scope.eligible, view, values)
+            total = sum((a for _, a in shares), _ZERO)
+        # The pairs are worked out now, on ``values``: the rule is applied right after, on those values.
+        return _Outcome(total, allocated=shares)
+    if kind == "shipping":
         if shipping <= 0:
             return _Outcome(_ZERO)
-        if benefit.amount is not None:
-            amount = min(benefit.amount.quantize(exp, rounding=ROUND_HALF_UP), shipping)
-        else:
-            amount = min(_percent_of(shipping, c.fraction, exp), shipping)
-        return _Outcome(_ZERO, shipping=amount)
-    if isinstance(benefit, BuyXGetYBenefit):
+        return _Outcome(_ZERO, shipping=_shipping_discount(c, benefit, shipping, exp))
+    if kind == "buy_x_get_y":
         return _buy_x_get_y(c, benefit, view, scope, values, consumed)
-    if isinstance(benefit, GiftBenefit):
-        if benefit.value is not None:
-            unit_value = benefit.value
-        else:
-            lines = view.index["variant"].get(benefit.variant_id)
-            unit_value = view.units[lines[0]] if lines else _ZERO
-        return _Outcome(_ZERO, gift=benefit, gift_value=unit_value * benefit.quantity)
+    if kind == "gift":
+        return _Outcome(_ZERO, gift=benefit, gift_value=_gift_value(benefit, view))
     raise TypeError(f"unknown benefit {benefit!r}")  # pragma: no cover - the union is closed
+
+
+def _tier_reached(benefit: TieredBenefit, scope: _Scope) -> int | None:
+    """The position of the highest tier the eligible subtotal (or units) reaches, on the original prices."""
+    measured = scope.eligible_total if benefit.basis == "subtotal" else Decimal(scope.units)
+    reached = None
+    for position, candidate in enumerate(benefit.tiers):
+        if candidate.threshold <= measured:
+            reached = position
+    return reached
+
+
+def _tier_amount(c: _Compiled, position: int, base: Decimal, exp: Decimal) -> Decimal:
+    """What the tier at ``position`` takes off ``base`` (>= 0): its percentage (``percent / 100``
+    worked out once, in ``c.tier_fractions``), or its amount capped at ``base``."""
+    fraction = c.tier_fractions[position]
+    if fraction is not None:
+        return _percent_of(base, fraction, exp)
+    return min(c.benefit.tiers[position].amount.quantize(exp, ROUND_HALF_UP), base)  # type: ignore[union-attr]
+
+
+def _shipping_discount(c: _Compiled, benefit: ShippingBenefit, shipping: Decimal, exp: Decimal) -> Decimal:
+    """What a shipping benefit takes off ``shipping`` (> 0): its amount or percentage, at most ``shipping``."""
+    if benefit.amount is not None:
+        return min(benefit.amount.quantize(exp, ROUND_HALF_UP), shipping)
+    return min(_percent_of(shipping, c.fraction, exp), shipping)
+
+
+def _gift_value(benefit: GiftBenefit, view: _View) -> Decimal:
+    """A gift's worth: its ``value`` (or the variant's price when it is in the cart, else 0) x quantity."""
+    if benefit.value is not None:
+        unit_value = benefit.value
+    else:
+        lines = view.index["variant"].get(benefit.variant_id)
+        unit_value = view.units[lines[0]] if lines else _ZERO
+    return unit_value * benefit.quantity
 
 
 def _worth(c: _Compiled, view: _View, scope: _Scope, shipping: Decimal) -> Decimal:
     """What ``c`` is worth alone on the original prices (lines + shipping + gift): ``_value(...).value``
-    without building the allocation, for exclusive offers competing."""
+    without building the allocation, for exclusive offers competing. Only the number counts (it is
+    compared, and shown negated twice then rounded), not how it is written."""
     benefit = c.benefit
     kind = c.kind
     exp = view.exp
     if kind == "percentage":
-        amount = (scope.base_total * c.fraction).quantize(exp, rounding=ROUND_HALF_UP)
+        amount = (scope.base_total * c.fraction).quantize(exp, ROUND_HALF_UP)
         cap = benefit.max_discount  # type: ignore[union-attr]
         if cap is not None:
-            cap = cap.quantize(exp, rounding=ROUND_HALF_UP)
+            cap = cap.quantize(exp, ROUND_HALF_UP)
             if cap < amount:
                 amount = cap
-        return amount if amount > 0 else _ZERO
+        return amount if amount > _ZERO else _ZERO
     if kind == "fixed_amount":
         base = scope.base_total
-        amount = benefit.amount.quantize(exp, rounding=ROUND_HALF_UP)  # type: ignore[union-attr]
-        return amount if amount < base else (base if base > 0 else _ZERO)
+        amount = benefit.amount.quantize(exp, ROUND_HALF_UP)  # type: ignore[union-attr]
+        return amount if amount < base else (base if base > _ZERO else _ZERO)
     if kind == "fixed_per_unit":
         per_unit = benefit.amount  # type: ignore[union-attr]
         if view.exact_units and per_unit == per_unit.quantize(exp):
-            return scope.per_unit_total(per_unit)
+            return scope.per_unit_shares(per_unit)[0]
+    # The other kinds: the one amount that makes up ``_value(...).value``.
+    elif kind == "buy_x_get_y":
+        return _buy_x_get_y(c, benefit, view, scope, view.totals, None).lines_amount  # type: ignore[arg-type]
+    elif kind == "tiered":
+        reached = _tier_reached(benefit, scope)  # type: ignore[arg-type]
+        return _ZERO if reached is None else _tier_amount(c, reached, max(scope.base_total, _ZERO), exp)
+    elif kind == "shipping":
+        return _shipping_discount(c, benefit, shipping, exp) if shipping > 0 else _ZERO  # type: ignore[arg-type]
+    elif kind == "gift":
+        return _gift_value(benefit, view)  # type: ignore[arg-type]
     return _value(c, view, scope, view.totals, shipping, None).value
 
 
@@ -731,6 +974,21 @@ def _units_pool(
     return pool
 
 
+def _get_units(start: int, stop: int, group: int, x: int) -> int:
+    """How many positions p in [start, stop) have ``p % group >= x``: the discounted ("get") units
+    among units ``start`` to ``stop - 1`` when every group of ``group`` units starts with ``x``
+    bought ones. In [0, n) there are ``n // group`` whole groups with ``group - x`` such positions
+    each, plus ``max(0, n % group - x)`` in the partial group at the end: the count over
+    [start, stop) is the count over [0, stop) minus the count over [0, start)."""
+    partial_stop = stop % group - x
+    partial_start = start % group - x
+    return (
+        (stop // group - start // group) * (group - x)
+        + (partial_stop if partial_stop > 0 else 0)
+        - (partial_start if partial_start > 0 else 0)
+    )
+
+
 def _buy_x_get_y(
     c: _Compiled,
     benefit: BuyXGetYBenefit,
@@ -739,39 +997,53 @@ def _buy_x_get_y(
     values: Sequence[Decimal],
     consumed: Sequence[int] | None,
 ) -> _Outcome:
-    x, y = benefit.buy_quantity, benefit.get_quantity
-    limit = benefit.max_applications
+    x, y = c.buy, c.get
+    limit = c.limit
     used: dict[int, int] = {}
     discounted: dict[int, int] = {}
     unit_of: dict[int, Decimal] = {}
-    fresh = consumed is None or not any(consumed)
-    if not benefit.has_get_set:
-        if values is view.totals and fresh:
+    if not c.get_set:
+        # ``pool``: (unit value, line index, units) dearest first; ``already`` the units of each line
+        # that earlier rules used, when ``pool`` still counts them.
+        already: Sequence[int] | None = None
+        if values is view.totals and (consumed is None or not any(consumed)):
             pool = scope.dearest_first()
+            total = scope.units  # the same sum: lines without units add nothing
+        elif values is view.totals and view.units_from_totals:
+            # Each line's value over its quantity is its unit price: the order of dearest_first holds,
+            # the units left are the quantity minus the units used (never more than the quantity).
+            assert consumed is not None
+            pool = scope.dearest_first()
+            already = consumed
+            eligible = scope.eligible
+            earlier = sum(consumed) if len(eligible) == view.n else sum(map(consumed.__getitem__, eligible))
+            total = scope.units - earlier
         else:
             pool = _units_pool(scope.eligible, view, values, consumed)
             pool.sort(key=_dearest)
-        total = sum(u[2] for u in pool)
+            total = sum(u[2] for u in pool)
         group = x + y
         applications = total // group
-        if limit is not None:
-            applications = min(applications, limit)
+        if limit is not None and limit < applications:
+            applications = limit
         span = applications * group
         position = 0
         for unit, i, available in pool:
             if position >= span:
                 break
-            take = min(available, span - position)
-            # Positions p in [position, position + take) whose rank in their group is >= x get the discount.
-            count = 0
-            for p in range(position, position + take):
-                if p % group >= x:
-                    count += 1
+            if already is not None:
+                available -= already[i]
+                if available <= 0:
+                    continue
+            end = position + available
+            if end > span:
+                end = span
+            count = _get_units(position, end, group, x)
             if count:
                 discounted[i] = count
                 unit_of[i] = unit
-            used[i] = take
-            position += take
+            used[i] = end - position
+            position = end
     else:
         x_pool = {i: (u, a) for u, i, a in _units_pool(scope.eligible, view, values, consumed)}
         y_pool = {i: (u, a) for u, i, a in _units_pool(_get_lines(benefit, view), view, values, consumed)}
@@ -817,7 +1089,7 @@ def _buy_x_get_y(
         amount = _percent_of(unit_of[i] * count, c.fraction, view.exp)
         if amount > values[i]:
             amount = values[i]
-        if amount > 0:
+        if amount > _ZERO:
             explicit[i] = amount
             total_amount += amount
     return _Outcome(total_amount, explicit=explicit, consumed=used)
@@ -872,7 +1144,7 @@ def evaluate(
         if c.id in taken_by:
             rejected.append(Verdict(Reason.ALREADY_APPLIED, code, c.id, c.name, {"other_code": taken_by[c.id]}))
             continue
-        failures, scope = _check(c, view, customer, now, state, usage_of(usages.get(c.id)), True)
+        failures, scope = _check(c, view, customer, now, state, usage_of(usages.get(c.id)) if usages else None, True)
         if failures:
             rejected.extend(failures)
             continue
@@ -883,14 +1155,16 @@ def evaluate(
     for c in index.automatic(view, report_all):
         if c.id in taken_by:
             continue
-        failures, scope = _check(c, view, customer, now, None, usage_of(usages.get(c.id)), True)
+        failures, scope = _check(c, view, customer, now, None, usage_of(usages.get(c.id)) if usages else None, True)
         if failures:
             rejected.extend(failures)
             continue
         assert scope is not None
         passed.append((c, None, scope))
 
-    return _resolve(view, passed, rejected)
+    evaluation = _resolve(view, passed, rejected)
+    view.release()
+    return evaluation
 
 
 def _with_code(state: CodeState, code: str) -> CodeState:
@@ -904,8 +1178,8 @@ def _with_code(state: CodeState, code: str) -> CodeState:
     )
 
 
-def _first_three(t: tuple[Any, ...]) -> tuple[Any, ...]:
-    return t[:3]
+#: Exclusive contenders sort on (-value, -priority, rule id): the most money, then priority, then id.
+_first_three = itemgetter(0, 1, 2)
 
 
 def _resolve(
@@ -923,7 +1197,7 @@ def _resolve(
         if not c.exclusive:
             continue
         value = _worth(c, view, scope, shipping)
-        if value > 0 or c.kind == "gift":
+        if value > _ZERO or c.kind == "gift":
             contenders.append((-value, -c.priority, c.id, c, code, scope))
         else:
             rejected.append(Verdict(Reason.NOTHING_TO_DISCOUNT, code, c.id, c.name, {"why": "zero_value"}))
@@ -932,24 +1206,21 @@ def _resolve(
         contenders.sort(key=_first_three)
         _, _, _, winner_rule, winner_code, winner_scope = contenders[0]
         order.append((winner_rule, winner_code, winner_scope, None))
-        winner_amount = view.money(-contenders[0][0])
+        beaten = Reason.BEATEN_BY_BETTER_OFFER
+        # The details of every beaten offer but its own "amount" (copying a dict beats building one).
+        template = {
+            "winner_rule_id": winner_rule.id,
+            "winner_name": winner_rule.name,
+            "winner_code": winner_code,
+            "winner_amount": view.money(-contenders[0][0]),
+            "amount": None,
+            "currency": currency,
+        }
+        exp = view.exp
         for value, _, _, c, code, _ in contenders[1:]:
-            rejected.append(
-                Verdict(
-                    Reason.BEATEN_BY_BETTER_OFFER,
-                    code,
-                    c.id,
-                    c.name,
-                    {
-                        "winner_rule_id": winner_rule.id,
-                        "winner_name": winner_rule.name,
-                        "winner_code": winner_code,
-                        "winner_amount": winner_amount,
-                        "amount": view.money(-value),
-                        "currency": currency,
-                    },
-                )
-            )
+            details = template.copy()
+            details["amount"] = str((-value).quantize(exp, ROUND_HALF_UP))  # view.money(-value), inlined
+            rejected.append(_new_tuple(Verdict, (beaten, code, c.id, c.name, details)))
 
     # 2. Cumulative rules on top: on original prices first, then the cascading ones.
     cumulative = sorted(
@@ -977,14 +1248,16 @@ def _resolve(
         lines_taken = _ZERO
         if lines_left > 0 and outcome.lines_amount > 0:
             line_ids = view.line_ids
+            rule_id = c.id
             first = len(line_adjustments)
+            append = line_adjustments.append
             for i, amount in outcome.allocation(view, values):
                 left = remaining[i]
                 take = amount if amount < left else left
-                if take > 0:
+                if take:  # amounts and what is left of a line are never negative: this is take > 0
                     remaining[i] = left - take
                     lines_taken += take
-                    line_adjustments.append(LineAdjustment(line_ids[i], c.id, code, take))
+                    append(_new_tuple(LineAdjustment, (line_ids[i], rule_id, code, take)))
             shortfall = outcome.lines_amount - lines_taken
             if outcome.redistribute and shortfall > 0 and outcome.spread_over:
                 # A fixed amount keeps its value: what a full line could not take goes to the lines with room.
@@ -1006,7 +1279,7 @@ def _resolve(
             for i, units in outcome.consumed.items():
                 consumed[i] += units
         if lines_taken <= 0 and shipping_taken <= 0 and outcome.gift is None:
-            why = "units_used" if isinstance(c.benefit, BuyXGetYBenefit) and any(consumed) else "fully_discounted"
+            why = "units_used" if c.kind == "buy_x_get_y" and any(consumed) else "fully_discounted"
             rejected.append(Verdict(Reason.NOTHING_TO_DISCOUNT, code, c.id, c.name, {"why": why}))
             continue
         if outcome.gift is not None:
@@ -1076,4 +1349,5 @@ def explain(
                     {"why": "zero_value"},
                 )
             )
+    view.release()
     return failures

@@ -9,9 +9,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, Inexact, Rounded, getcontext
 
 __all__ = [
     "PERCENT_ROUNDING",
@@ -20,6 +20,8 @@ __all__ = [
     "currency_precision",
     "quantize",
     "spread",
+    "spread_minor",
+    "to_minor_units",
     "zero",
 ]
 
@@ -36,6 +38,7 @@ _PRECISION: dict[str, int] = {
     "CLF": 4, "UYW": 4,
 }
 _EXPONENTS: dict[int, Decimal] = {p: Decimal(1).scaleb(-p) for p in range(0, 5)}
+_SCALES: dict[int, int] = {p: 10**p for p in range(0, 5)}
 _ZEROS: dict[str, Decimal] = {}
 
 
@@ -70,7 +73,128 @@ def spread(amount: Decimal, weights: Sequence[Decimal], currency: str) -> list[D
     share within ``0 <= share <= weight``: a last share above its weight hands the excess back to the
     earlier lines that still have room, and a negative remainder (many tiny lines all rounded up) is
     taken back from the earlier lines, last first.
+
+    The shares are computed on integers in minor units whenever that gives the very same result as
+    the ``Decimal`` arithmetic (see ``spread_minor``), and with ``Decimal`` otherwise.
     """
+    minor_weights = to_minor_units(weights, currency)
+    if minor_weights is not None:
+        shares = spread_minor(amount, minor_weights, currency)
+        if shares is not None:
+            return shares
+    return _spread_decimal(amount, weights, currency)
+
+
+def to_minor_units(values: Iterable[Decimal], currency: str) -> list[int] | None:
+    """``values`` as whole numbers of minor units (cents for EUR, yen for JPY, fils for KWD), or
+    ``None`` when one of them is not a finite multiple of the currency's smallest unit (e.g.
+    ``Decimal("0.005")`` in EUR) or is 10 ** 30 or more. Exact: ``as_integer_ratio`` gives the
+    reduced fraction n / d, and ``n / d`` is a whole number of 1/scale units exactly when d divides
+    the scale (10 ** precision). The magnitude test first (``adjusted()``: the power of ten of the
+    leading digit) keeps absurd exponents such as ``1E-999999`` from turning into huge integers."""
+    precision = currency_precision(currency)
+    scale = _SCALES[precision]
+    out: list[int] = []
+    append = out.append
+    try:
+        for value in values:
+            if value and not -precision <= value.adjusted() < _MAX_DIGITS:
+                return None
+            numerator, denominator = value.as_integer_ratio()
+            if scale % denominator:
+                return None
+            append(numerator * (scale // denominator))
+    except (ValueError, OverflowError):  # NaN, infinity
+        return None
+    return out
+
+
+#: ``to_minor_units`` gives up on values of 10 ** _MAX_DIGITS or more.
+_MAX_DIGITS = 30
+#: ``spread_minor`` works on totals below this many minor units (10 billion EUR): see its docstring.
+_MINOR_LIMIT = 10**12
+#: The context precision ``spread_minor``'s equivalence argument needs (the default context has 28).
+_MIN_PRECISION = 28
+
+
+def spread_minor(amount: Decimal, weights: Sequence[int], currency: str) -> list[Decimal] | None:
+    """``spread(amount, weights_as_decimals, currency)`` for ``weights`` given in minor units (see
+    ``to_minor_units``), computed on integers; ``None`` when that cannot promise the very same result
+    (then call ``spread``).
+
+    With A the (capped, rounded down) amount, T the total and w a weight, all whole numbers of minor
+    units, ``_spread_decimal`` computes ``(A * w / T)`` with ``Decimal`` and rounds it half up. The
+    exact value rounded half up is ``floor(A * w / T + 1/2) == (2 * A * w + T) // (2 * T)`` (floor
+    division of non-negative integers). The two agree whenever the ``Decimal`` division is accurate
+    enough not to cross or reach a half: for T < 10 ** 12 the product A * w (< 10 ** 24) is exact at
+    28 digits and the quotient (< 10 ** 12 minor units) keeps 16 digits after the point, an error
+    below 10 ** -16 of a minor unit, while an inexact quotient lies at least 1 / (2 * T) > 10 ** -12
+    away from any half (a quotient at exactly a half is exact). Hence the conditions: weights
+    non-negative, T below ``_MINOR_LIMIT`` and a plain context (``_plain_context``). Then no share
+    exceeds its weight (A <= T, so A * w / T <= w, and rounding to whole units cannot pass the whole
+    number w) and every share, like ``quantize``'s result, carries the currency's exponent. The rare
+    case of a last share above its weight (``_spread_decimal`` returns that weight's own ``Decimal``
+    there) is left to ``_spread_decimal`` as well.
+    """
+    n = len(weights)
+    if n == 0:
+        return []
+    if not _plain_context(getcontext()):
+        return None
+    total = sum(weights)
+    if total >= _MINOR_LIMIT or min(weights) < 0:
+        return None
+    precision = currency_precision(currency)
+    exp = _EXPONENTS[precision]
+    zero_share = exp * 0
+    if total <= 0:
+        return [zero_share] * n
+    if amount and not -precision <= amount.adjusted() < _MAX_DIGITS:  # see to_minor_units
+        return None
+    try:
+        numerator, denominator = amount.as_integer_ratio()
+    except (ValueError, OverflowError):  # NaN, infinity
+        return None
+    # min(amount, total) rounded down to whole minor units (total is a whole number already).
+    capped = min((numerator * _SCALES[precision]) // denominator, total)
+    if capped <= 0:
+        return [zero_share] * n
+    if n == 1:
+        return [exp * capped]
+    twice_amount, twice_total = 2 * capped, 2 * total
+    shares = [(twice_amount * weight + total) // twice_total for weight in weights[:-1]]
+    last = capped - sum(shares)
+    if last > weights[-1]:
+        return None
+    if last < 0:
+        # Many tiny lines all rounded up: take the excess back from the earlier lines, last first.
+        deficit = -last
+        last = 0
+        for i in range(n - 2, -1, -1):
+            back = min(shares[i], deficit)
+            shares[i] -= back
+            deficit -= back
+            if deficit <= 0:
+                break
+    shares.append(last)
+    # exp * share: the whole number of minor units written at the currency's exponent, like quantize.
+    return [exp * share for share in shares]
+
+
+def _plain_context(context: Context) -> bool:
+    """True for a context like the default one as far as ``spread_minor`` is concerned: at least 28
+    digits, inexact results not trapped, and a rounding other than ``ROUND_FLOOR`` (under which
+    ``x - x`` is ``-0``, a sign the integers would not reproduce)."""
+    return (
+        context.prec >= _MIN_PRECISION
+        and context.rounding != ROUND_FLOOR
+        and not context.traps[Inexact]
+        and not context.traps[Rounded]
+    )
+
+
+def _spread_decimal(amount: Decimal, weights: Sequence[Decimal], currency: str) -> list[Decimal]:
+    """``spread`` computed with ``Decimal`` arithmetic (the reference behaviour)."""
     exp = _exponent(currency)
     n = len(weights)
     if n == 0:
