@@ -6,7 +6,8 @@
 What it does:
 1. creates a fresh PostgreSQL database (`--pg`, default postgres://postgres@127.0.0.1:5432), migrates it;
 2. creates an Installation whose JWKS is a freshly generated RSA key;
-3. starts gunicorn (2 workers, `--worker-class` sync or gthread) on loopback with DATABASE_URL set;
+3. starts gunicorn (by default 3 workers, gthread x 1 thread, as the README recommends) on loopback with
+   DATABASE_URL set;
 4. signs N distinct CHECKOUT_UPDATED bodies (distinct `issuedAt`, so none is a redelivery) like Saleor
    (detached JWS, RS256), then posts each once (the signing happens before the clock starts), with
    `--client wrk` (default when /usr/bin/wrk exists: Debian's wrk, a C load generator that leaves the 2 CPUs
@@ -285,9 +286,9 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=8, help="wrk: concurrent connections")
     parser.add_argument("--processes", type=int, default=2, help="client processes")
     parser.add_argument("--threads", type=int, default=4, help="client threads per process")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--worker-class", default="gthread", choices=["sync", "gthread"])
-    parser.add_argument("--worker-threads", type=int, default=4)
+    parser.add_argument("--worker-threads", type=int, default=1)
     parser.add_argument("--port", type=int, default=18731)
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--log-level", default="INFO")
