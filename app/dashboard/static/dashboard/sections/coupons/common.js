@@ -1,7 +1,7 @@
 // Shared bits of the Coupons pages: how a rule reads in one line, status pills, order links.
 
 import { formatDate, formatMoney, t } from "../../i18n.js";
-import { h, pill } from "../../ui.js";
+import { banner, button, clear, field, h, pill, toast } from "../../ui.js";
 
 function trimNumber(value) {
   const text = String(value);
@@ -106,4 +106,64 @@ export function normaliseFieldErrors(error) {
     if (item.field) add(item.field, item.message);
   });
   return out;
+}
+
+
+/**
+ * A card that exports a CSV and imports one (all or nothing: the API answers the errors per line).
+ * `imported(result)` gives the success sentence; `after()` refreshes what the import changed.
+ */
+export function csvCard({ api, hint, exportPath, exportName, exportClass, importPath, imported, after }) {
+  const importMessages = h("div", { "aria-live": "polite" });
+  const fileInput = field({ name: "file", label: t("codes.import_file"), kind: "file", hint, attrs: { accept: ".csv,text/csv" } });
+  const exportButton = button(t("codes.export"), async () => {
+    exportButton.disabled = true;
+    try {
+      const file = await api.download(exportPath, null, exportName);
+      toast(t("codes.exported", { name: file.name }));
+    } catch (error) {
+      toast(error.message, "error");
+    } finally {
+      exportButton.disabled = false;
+    }
+  }, { class: exportClass });
+  const importButton = button(t("codes.import_start"), null, { type: "submit" });
+  const importForm = h(
+    "form",
+    { class: "card import-form", novalidate: true },
+    h("div", { class: "row" }, h("h2", { class: "grow" }, t("codes.import")), exportButton),
+    importMessages,
+    fileInput,
+    h("div", { class: "row" }, importButton),
+  );
+  importForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clear(importMessages);
+    const file = fileInput.input.files && fileInput.input.files[0];
+    if (!file) {
+      fileInput.setError(t("codes.pick_file"));
+      fileInput.input.focus();
+      return;
+    }
+    fileInput.setError("");
+    importButton.disabled = true;
+    try {
+      const result = await api.upload(importPath, file, "text/csv");
+      importMessages.append(banner("success", imported(result)));
+      fileInput.input.value = "";
+      await after();
+    } catch (error) {
+      const lines = (error.details && error.details.errors) || [];
+      importMessages.append(
+        banner(
+          "critical",
+          h("p", null, lines.length ? t("codes.import_errors") : error.message),
+          lines.length ? h("ul", null, lines.map((e) => h("li", null, e.line ? `${t("codes.line", { line: e.line })}: ${e.message}` : e.message))) : null,
+        ),
+      );
+    } finally {
+      importButton.disabled = false;
+    }
+  });
+  return importForm;
 }

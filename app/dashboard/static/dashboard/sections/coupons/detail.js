@@ -21,7 +21,7 @@ import {
   tabs,
   toast,
 } from "../../ui.js";
-import { benefitSummary, normaliseFieldErrors, orderLink, statusPill, validityPill, validityText } from "./common.js";
+import { benefitSummary, csvCard, normaliseFieldErrors, orderLink, statusPill, validityPill, validityText } from "./common.js";
 
 const TABS = ["overview", "codes", "usage", "history"];
 const POLL_MS = 700;
@@ -311,56 +311,12 @@ async function codes(ctx, coupon, panel) {
   });
 
   // Export / import
-  const importMessages = h("div", { "aria-live": "polite" });
-  const fileInput = field({ name: "file", label: t("codes.import_file"), kind: "file", hint: t("codes.import_hint"), attrs: { accept: ".csv,text/csv" } });
-  const exportButton = button(t("codes.export"), async () => {
-    exportButton.disabled = true;
-    try {
-      const file = await api.download(`/coupons/${coupon.id}/codes.csv`, null, `coupon-${coupon.id}-codes.csv`);
-      toast(t("codes.exported", { name: file.name }));
-    } catch (error) {
-      toast(error.message, "error");
-    } finally {
-      exportButton.disabled = false;
-    }
-  }, { class: "export-codes" });
-  const importButton = button(t("codes.import_start"), null, { type: "submit" });
-  const importForm = h(
-    "form",
-    { class: "card import-form", novalidate: true },
-    h("div", { class: "row" }, h("h2", { class: "grow" }, t("codes.import")), exportButton),
-    importMessages,
-    fileInput,
-    h("div", { class: "row" }, importButton),
-  );
-  importForm.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    clear(importMessages);
-    const file = fileInput.input.files && fileInput.input.files[0];
-    if (!file) {
-      fileInput.setError(t("codes.pick_file"));
-      fileInput.input.focus();
-      return;
-    }
-    fileInput.setError("");
-    importButton.disabled = true;
-    try {
-      const result = await api.upload(`/coupons/${coupon.id}/codes/import`, file, "text/csv");
-      importMessages.append(banner("success", t("codes.imported", { n: formatNumber(result.created) })));
-      fileInput.input.value = "";
-      refreshCodes();
-    } catch (error) {
-      const lines = error.details.errors || [];
-      importMessages.append(
-        banner(
-          "critical",
-          h("p", null, lines.length ? t("codes.import_errors") : error.message),
-          lines.length ? h("ul", null, lines.map((e) => h("li", null, e.line ? `${t("codes.line", { line: e.line })}: ${e.message}` : e.message))) : null,
-        ),
-      );
-    } finally {
-      importButton.disabled = false;
-    }
+  const importForm = csvCard({
+    api, hint: t("codes.import_hint"), exportPath: `/coupons/${coupon.id}/codes.csv`,
+    exportName: `coupon-${coupon.id}-codes.csv`, exportClass: "export-codes",
+    importPath: `/coupons/${coupon.id}/codes/import`,
+    imported: (result) => t("codes.imported", { n: formatNumber(result.created) }),
+    after: async () => refreshCodes(),
   });
 
   // Codes list

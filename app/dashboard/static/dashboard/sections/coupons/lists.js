@@ -19,7 +19,7 @@ import {
   table,
   toast,
 } from "../../ui.js";
-import { normaliseFieldErrors } from "./common.js";
+import { csvCard, normaliseFieldErrors } from "./common.js";
 
 // 409 name_taken belongs beside the name field; other refusals keep their field errors.
 function listFieldErrors(error) {
@@ -313,56 +313,12 @@ export async function listDetail(ctx) {
   );
 
   // CSV import / export
-  const importMessages = h("div", { "aria-live": "polite" });
-  const fileInput = field({ name: "file", label: t("codes.import_file"), kind: "file", hint: t("lists.import_hint"), attrs: { accept: ".csv,text/csv" } });
-  const exportButton = button(t("codes.export"), async () => {
-    exportButton.disabled = true;
-    try {
-      const file = await api.download(`${base}/members.csv`, null, `customer-list-${list.key}.csv`);
-      toast(t("codes.exported", { name: file.name }));
-    } catch (error) {
-      toast(error.message, "error");
-    } finally {
-      exportButton.disabled = false;
-    }
-  }, { class: "export-members" });
-  const importButton = button(t("codes.import_start"), null, { type: "submit" });
-  const importForm = h(
-    "form",
-    { class: "card import-form", novalidate: true },
-    h("div", { class: "row" }, h("h2", { class: "grow" }, t("codes.import")), exportButton),
-    importMessages,
-    fileInput,
-    h("div", { class: "row" }, importButton),
-  );
-  importForm.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    clear(importMessages);
-    const file = fileInput.input.files && fileInput.input.files[0];
-    if (!file) {
-      fileInput.setError(t("codes.pick_file"));
-      fileInput.input.focus();
-      return;
-    }
-    fileInput.setError("");
-    importButton.disabled = true;
-    try {
-      const result = await api.upload(`${base}/members/import`, file, "text/csv");
-      importMessages.append(banner("success", t("lists.added", { added: formatNumber(result.added), already: formatNumber(result.already) })));
-      fileInput.input.value = "";
-      await Promise.all([refreshMembers(), refreshCount()]);
-    } catch (error) {
-      const lines = error.details.errors || [];
-      importMessages.append(
-        banner(
-          "critical",
-          h("p", null, lines.length ? t("codes.import_errors") : error.message),
-          lines.length ? h("ul", null, lines.map((e) => h("li", null, e.line ? `${t("codes.line", { line: e.line })}: ${e.message}` : e.message))) : null,
-        ),
-      );
-    } finally {
-      importButton.disabled = false;
-    }
+  const importForm = csvCard({
+    api, hint: t("lists.import_hint"), exportPath: `${base}/members.csv`,
+    exportName: `customer-list-${list.key}.csv`, exportClass: "export-members",
+    importPath: `${base}/members/import`,
+    imported: (result) => t("lists.added", { added: formatNumber(result.added), already: formatNumber(result.already) }),
+    after: () => Promise.all([refreshMembers(), refreshCount()]),
   });
 
   root.append(addForm, membersCard, importForm);
