@@ -335,9 +335,14 @@ def checkout_process(
     Returns None (and touches nothing) for a checkout the app has nothing to do with: no code, no codes
     entered through the app before, no automatic coupon."""
     now = now or timezone.now()
-    if not checkout_concerns_app(installation, checkout):
-        return None
-    state = state_lock(installation=installation, checkout_id=checkout.id)
+    if checkout.voucher_code or automatic_coupons(installation):
+        state = state_lock(installation=installation, checkout_id=checkout.id)
+    else:
+        # Only codes entered through the app before can concern it: lock their state row in the same read.
+        state = CheckoutState.objects.select_for_update().filter(
+            installation=installation, checkout_id=checkout.id).first()
+        if state is None:
+            return None
     before = _state_fields(state)
     saleor_typed = checkout.voucher_code or ""
     if not saleor_typed and state.applied_code and state.applied_at and issued_at is not None \

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,8 +23,17 @@ SWEEP_AFTER = timedelta(hours=1)
 STATE_RETENTION = timedelta(days=30)
 
 
-def _retry(exc: Exception) -> jobs.RetryLater:
-    return jobs.RetryLater(str(exc))
+def retry_while_saleor_down(handler: Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, Any]], Any]:
+    """A job that calls Saleor: Saleor unreachable (5xx, timeout, refused) retries it later, with backoff."""
+
+    @functools.wraps(handler)
+    def run(payload: dict[str, Any]) -> Any:
+        try:
+            return handler(payload)
+        except SaleorUnavailable as exc:
+            raise jobs.RetryLater(str(exc)) from exc
+
+    return run
 
 
 @jobs.job("coupons.generate_batch")
@@ -39,35 +50,27 @@ def generate_batch(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 @jobs.job("coupons.mirror")
+@retry_while_saleor_down
 def mirror(payload: dict[str, Any]) -> str:
-    try:
-        return writeback.mirror_run(coupon_id=payload["coupon_id"])
-    except SaleorUnavailable as exc:
-        raise _retry(exc) from exc
+    return writeback.mirror_run(coupon_id=payload["coupon_id"])
 
 
 @jobs.job("coupons.voucher_recover")
+@retry_while_saleor_down
 def voucher_recover(payload: dict[str, Any]) -> str:
-    try:
-        return writeback.voucher_recover(coupon_id=payload["coupon_id"], code_ids=payload["code_ids"])
-    except SaleorUnavailable as exc:
-        raise _retry(exc) from exc
+    return writeback.voucher_recover(coupon_id=payload["coupon_id"], code_ids=payload["code_ids"])
 
 
 @jobs.job("coupons.checkout_voucher_publish")
+@retry_while_saleor_down
 def checkout_voucher_publish(payload: dict[str, Any]) -> str:
-    try:
-        return writeback.checkout_voucher_publish(checkout_voucher_id=payload["checkout_voucher_id"])
-    except SaleorUnavailable as exc:
-        raise _retry(exc) from exc
+    return writeback.checkout_voucher_publish(checkout_voucher_id=payload["checkout_voucher_id"])
 
 
 @jobs.job("coupons.checkout_voucher_recover")
+@retry_while_saleor_down
 def checkout_voucher_recover(payload: dict[str, Any]) -> str:
-    try:
-        return writeback.checkout_voucher_recover(checkout_voucher_id=payload["checkout_voucher_id"])
-    except SaleorUnavailable as exc:
-        raise _retry(exc) from exc
+    return writeback.checkout_voucher_recover(checkout_voucher_id=payload["checkout_voucher_id"])
 
 
 def checkout_vouchers_sweep(*, now: datetime | None = None, older_than: timedelta = SWEEP_AFTER) -> int:
@@ -98,11 +101,9 @@ def checkout_vouchers_sweep(*, now: datetime | None = None, older_than: timedelt
 
 
 @jobs.periodic("coupons.sweep_checkout_vouchers", every_seconds=3600)
+@retry_while_saleor_down
 def sweep_checkout_vouchers(payload: dict[str, Any]) -> dict[str, int]:
-    try:
-        return {"gone": checkout_vouchers_sweep()}
-    except SaleorUnavailable as exc:
-        raise _retry(exc) from exc
+    return {"gone": checkout_vouchers_sweep()}
 
 
 @jobs.periodic("coupons.purge_attempts", every_seconds=86400)

@@ -140,7 +140,8 @@ export function field({ name, label, kind = "text", value, hint, options, requir
   return withError(wrap, input, errorId);
 }
 
-function withError(wrap, input, errorId) {
+/** Gives a field wrapper `input` and `setError(message)`; the error is announced on `input` (or the group). */
+export function withError(wrap, input, errorId) {
   wrap.input = input;
   wrap.setError = (message) => {
     const box = wrap.querySelector(`#${CSS.escape(errorId)}`);

@@ -2,7 +2,7 @@
 // API's validation errors shown beside each field.
 
 import { t } from "../../i18n.js";
-import { banner, button, clear, field, h, nextId, pageHeader, showFieldErrors, toast } from "../../ui.js";
+import { banner, button, clear, field, h, nextId, pageHeader, showFieldErrors, toast, withError } from "../../ui.js";
 import { normaliseFieldErrors, splitList } from "./common.js";
 import { membersText } from "./lists.js";
 
@@ -91,21 +91,9 @@ function listChoice(lists, selected, failed) {
     h("div", { class: "hint", id: hintId }, t("form.customer_groups_hint"), " ", h("a", { href: "#/lists" }, t("form.customer_lists_manage"))),
     h("div", { class: "error", id: errorId, hidden: true }),
   );
-  wrap.input = wrap.querySelector("input") || wrap.querySelector("a");
+  withError(wrap, wrap, errorId); // the error is announced on the group of checkboxes
+  wrap.input = wrap.querySelector("input") || wrap.querySelector("a"); // what focus goes to
   wrap.selected = () => [...wrap.querySelectorAll('input[name="customer_groups"]:checked')].map((input) => input.value);
-  wrap.setError = (message) => {
-    const box = wrap.querySelector(`#${CSS.escape(errorId)}`);
-    box.textContent = message || "";
-    box.hidden = !message;
-    wrap.classList.toggle("has-error", Boolean(message));
-    if (message) {
-      wrap.setAttribute("aria-invalid", "true");
-      wrap.setAttribute("aria-errormessage", errorId);
-    } else {
-      wrap.removeAttribute("aria-invalid");
-      wrap.removeAttribute("aria-errormessage");
-    }
-  };
   return wrap;
 }
 
